@@ -1,0 +1,309 @@
+"""Admin for processing: item status and actions, OCR text, jobs, and embedding spaces."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from embeddings import reprocess, spaces
+from embeddings.indexes import ensure_space_index
+from embeddings.models import (
+    EmbeddingSpace,
+    JobState,
+    OcrResult,
+    ProcessingJob,
+    SpaceState,
+)
+from embeddings.registry import probe_space
+from embeddings.selectors import (
+    Processing,
+    filter_by_processing,
+    processing_state,
+    with_job_counts,
+)
+from items.admin import ItemAdmin, ItemImageInline
+from items.models import Item, ItemImage
+
+BADGE = {
+    Processing.PROCESSED: ("published", "Processed"),
+    Processing.PROCESSING: ("review", "Processing…"),
+    Processing.FAILED: ("archived", "Failed"),
+    Processing.NEVER: ("draft", "Not processed"),
+}
+
+
+class ProcessingFilter(admin.SimpleListFilter):
+    title = "processing"
+    parameter_name = "processing"
+
+    def lookups(self, request, model_admin):
+        return Processing.CHOICES
+
+    def queryset(self, request, queryset):
+        return (
+            filter_by_processing(queryset, self.value()) if self.value() else queryset
+        )
+
+
+class ImageWithOcrInline(ItemImageInline):
+    fields = [*ItemImageInline.fields, "ocr_text"]
+    readonly_fields = [*ItemImageInline.readonly_fields, "ocr_text"]
+
+    @admin.display(description="Text found (OCR)")
+    def ocr_text(self, obj: ItemImage):
+        ocr = OcrResult.objects.filter(image_id=obj.pk).first() if obj.pk else None
+        if ocr is None:
+            return "Not read yet."
+        return format_html(
+            '<pre class="portal-ocr">{}</pre><span class="portal-muted">confidence {} · '
+            "tesseract {} ({}) · {} ms</span>",
+            ocr.text or "(no text found)",
+            "—" if ocr.confidence is None else f"{ocr.confidence:.0f}",
+            ocr.engine_version,
+            ocr.languages,
+            ocr.duration_ms,
+        )
+
+
+class ProcessingItemAdmin(ItemAdmin):
+    """The item admin with processing status, filter and actions (embeddings extends items)."""
+
+    inlines = [ImageWithOcrInline]
+    list_display = [*ItemAdmin.list_display[:-1], "processing", "updated_at"]
+    list_filter = [*ItemAdmin.list_filter, ProcessingFilter]
+    actions = [*ItemAdmin.actions, "redo_ocr", "reembed", "process_missing"]
+
+    def get_queryset(self, request):
+        return with_job_counts(super().get_queryset(request))
+
+    @admin.display(description="Processing")
+    def processing(self, obj: Item):
+        css, label = BADGE[processing_state(obj)]
+        waiting = (
+            format_html(' <span class="portal-muted" title="{}">+{} waiting for a model</span>',
+                        "Jobs for spaces whose model is not installed", obj.jobs_waiting)
+            if obj.jobs_waiting else ""
+        )  # fmt: skip
+        return format_html(
+            '<span class="portal-badge portal-badge--{}">{}</span>{}',
+            css,
+            label,
+            waiting,
+        )
+
+    @admin.action(
+        description="Redo OCR (and everything after it)", permissions=["change"]
+    )
+    def redo_ocr(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
+        count = reprocess.redo_ocr(item_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request, f"OCR will run again for {count} item(s).", messages.SUCCESS
+        )
+
+    @admin.action(
+        description="Re-embed in every maintained space", permissions=["change"]
+    )
+    def reembed(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
+        count = reprocess.reembed(item_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request, f"{count} item(s) will be embedded again.", messages.SUCCESS
+        )
+
+    @admin.action(description="Process what is missing", permissions=["change"])
+    def process_missing(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
+        from embeddings.jobs import request_processing
+
+        ids = list(queryset.values_list("pk", flat=True))
+        for item_id in ids:
+            request_processing(item_id=item_id)
+        self.message_user(
+            request,
+            f"{len(ids)} item(s) queued; unchanged inputs are skipped, so only missing work runs.",
+            messages.SUCCESS,
+        )
+
+
+admin.site.unregister(Item)
+admin.site.register(Item, ProcessingItemAdmin)
+
+
+@admin.register(ProcessingJob)
+class ProcessingJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "item",
+        "stage",
+        "space",
+        "state_badge",
+        "attempts",
+        "error",
+        "updated_at",
+    ]
+    list_filter = ["state", "stage", "space"]
+    search_fields = ["item__title", "last_error"]
+    list_select_related = ["item", "space"]
+    actions = ["retry"]
+    readonly_fields = [
+        "item", "stage", "space", "state", "attempts", "last_error", "requested_at",
+        "enqueued_at", "started_at", "finished_at", "updated_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="State", ordering="state")
+    def state_badge(self, obj: ProcessingJob):
+        css = {
+            JobState.DONE: "published", JobState.FAILED: "archived",
+            JobState.WAITING: "draft", JobState.RUNNING: "review", JobState.PENDING: "review",
+        }[JobState(obj.state)]  # fmt: skip
+        return format_html(
+            '<span class="portal-badge portal-badge--{}">{}</span>',
+            css,
+            obj.get_state_display(),
+        )
+
+    @admin.display(description="Last error")
+    def error(self, obj: ProcessingJob) -> str:
+        return (
+            (obj.last_error[:140] + "…")
+            if len(obj.last_error) > 140
+            else obj.last_error
+        )
+
+    @admin.action(description="Run selected jobs again", permissions=["change"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[ProcessingJob]) -> None:
+        from embeddings.jobs import request_processing
+
+        count = 0
+        for job in queryset.select_related("space"):
+            request_processing(
+                item_id=job.item_id,
+                stages=(job.stage,),
+                spaces=[job.space] if job.space else None,
+            )
+            count += 1
+        self.message_user(request, f"{count} job(s) will run again.", messages.SUCCESS)
+
+
+@admin.register(EmbeddingSpace)
+class EmbeddingSpaceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name", "label", "backend", "modality", "dimension", "state_badge", "availability",
+        "coverage", "jobs_waiting", "jobs_failed",
+    ]  # fmt: skip
+    list_filter = ["state", "backend", "modality", "available"]
+    actions = ["backfill", "activate", "retire", "check_availability"]
+    readonly_fields = [
+        "available",
+        "unavailable_reason",
+        "checked_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                vectors=Count("embeddings__item", distinct=True),
+                waiting=Count(
+                    "jobs", filter=Q(jobs__state=JobState.WAITING), distinct=True
+                ),
+                failed=Count(
+                    "jobs", filter=Q(jobs__state=JobState.FAILED), distinct=True
+                ),
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The HNSW index is built for this dimension and metric; changing them would
+        # silently break it. Create a new space instead.
+        if obj is not None:
+            return [*self.readonly_fields, "dimension", "metric", "backend"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj: EmbeddingSpace, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        ensure_space_index(space_id=obj.pk, dimension=obj.dimension, metric=obj.metric)
+
+    @admin.display(description="State", ordering="state")
+    def state_badge(self, obj: EmbeddingSpace):
+        css = {"active": "published", "building": "review", "retired": "draft"}[
+            obj.state
+        ]
+        return format_html(
+            '<span class="portal-badge portal-badge--{}">{}</span>',
+            css,
+            obj.get_state_display(),
+        )
+
+    @admin.display(description="Model", ordering="available")
+    def availability(self, obj: EmbeddingSpace):
+        if obj.available is None:
+            return format_html('<span class="portal-muted">not checked yet</span>')
+        if obj.available:
+            return format_html('<span class="portal-ok">✓ available</span>')
+        return format_html(
+            '<span class="portal-bad" title="{}">✗ unavailable</span><br>'
+            '<span class="portal-muted">{}</span>',
+            obj.unavailable_reason,
+            obj.unavailable_reason[:160],
+        )
+
+    @admin.display(description="Items embedded")
+    def coverage(self, obj: EmbeddingSpace) -> str:
+        total = Item.objects.count()
+        return f"{obj.vectors} / {total}"
+
+    @admin.display(description="Waiting", ordering="waiting")
+    def jobs_waiting(self, obj: EmbeddingSpace) -> int:
+        return obj.waiting
+
+    @admin.display(description="Failed", ordering="failed")
+    def jobs_failed(self, obj: EmbeddingSpace) -> int:
+        return obj.failed
+
+    @admin.action(description="Backfill: embed every item in the selected spaces")
+    def backfill(
+        self, request: HttpRequest, queryset: QuerySet[EmbeddingSpace]
+    ) -> None:
+        for space in queryset:
+            count = spaces.backfill_space(space)
+            self.message_user(
+                request, f"{space.name}: {count} item(s) queued.", messages.SUCCESS
+            )
+
+    @admin.action(description="Activate: serve the selected spaces in search")
+    def activate(
+        self, request: HttpRequest, queryset: QuerySet[EmbeddingSpace]
+    ) -> None:
+        for space in queryset:
+            requeued = spaces.activate_space(space)
+            note = f"; {requeued} item(s) queued to catch up" if requeued else ""
+            self.message_user(
+                request, f"{space.name} is active{note}.", messages.SUCCESS
+            )
+
+    @admin.action(description="Retire: stop serving and updating (vectors are kept)")
+    def retire(self, request: HttpRequest, queryset: QuerySet[EmbeddingSpace]) -> None:
+        for space in queryset.exclude(state=SpaceState.RETIRED):
+            spaces.retire_space(space)
+            self.message_user(request, f"{space.name} is retired.", messages.SUCCESS)
+
+    @admin.action(description="Check whether the model can be loaded now")
+    def check_availability(self, request, queryset: QuerySet[EmbeddingSpace]) -> None:
+        for space in queryset:
+            if probe_space(space):
+                self.message_user(
+                    request, f"{space.name}: model loaded.", messages.SUCCESS
+                )
+            else:
+                space.refresh_from_db()
+                self.message_user(
+                    request,
+                    f"{space.name}: unavailable — {space.unavailable_reason}",
+                    messages.WARNING,
+                )

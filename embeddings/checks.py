@@ -1,0 +1,101 @@
+"""System checks so `manage.py check` tells an operator what the pipeline is missing."""
+
+from __future__ import annotations
+
+import shutil
+
+from django.conf import settings
+from django.core import checks
+from django.db import DatabaseError, connection
+
+
+def check_tesseract(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if not shutil.which("tesseract"):
+        return [
+            checks.Error(
+                "tesseract is not installed; images cannot be OCR'd.",
+                hint="apt-get install tesseract-ocr tesseract-ocr-kor tesseract-ocr-eng",
+                id="embeddings.E001",
+            )
+        ]
+    from embeddings.ocr import available_languages
+
+    wanted = set(settings.OCR_LANGUAGES.split("+"))
+    missing = sorted(wanted - available_languages())
+    if missing:
+        return [
+            checks.Error(
+                f"tesseract lacks the language data {', '.join(missing)} (OCR_LANGUAGES="
+                f"{settings.OCR_LANGUAGES}).",
+                hint="apt-get install "
+                + " ".join(f"tesseract-ocr-{m}" for m in missing),
+                id="embeddings.E002",
+            )
+        ]
+    return []
+
+
+def check_pgvector(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+            )
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute(
+                    "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'"
+                )
+                row = cursor.fetchone()
+    except DatabaseError as exc:
+        return [
+            checks.Warning(
+                f"Could not ask the database for pgvector: {exc}", id="embeddings.W001"
+            )
+        ]
+    if row is None:
+        return [
+            checks.Error(
+                "The pgvector extension is not available in this PostgreSQL.",
+                hint="Install pgvector >= 0.8 on the database server, or unset DATABASE_URL "
+                "to use the embedded server.",
+                id="embeddings.E003",
+            )
+        ]
+    version = tuple(int(part) for part in row[0].split(".")[:2])
+    if version < (0, 8):
+        return [
+            checks.Error(
+                f"pgvector {row[0]} is too old; iterative index scans need >= 0.8.",
+                id="embeddings.E004",
+            )
+        ]
+    return []
+
+
+def check_spaces(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Report spaces whose model is known to be unavailable (as last probed)."""
+    from embeddings.models import EmbeddingSpace, SpaceState
+
+    try:
+        spaces = list(
+            EmbeddingSpace.objects.exclude(state=SpaceState.RETIRED).filter(
+                available=False
+            )
+        )
+    except DatabaseError:
+        return []  # tables not migrated yet; migrate's own checks come first
+    return [
+        checks.Warning(
+            f"Embedding space {space.name!r} is unavailable: {space.unavailable_reason}",
+            hint="Its jobs wait; install the weights (see docs/models.md) and they run.",
+            id="embeddings.W002",
+        )
+        for space in spaces
+    ]
+
+
+def register() -> None:
+    checks.register(check_tesseract)
+    checks.register(check_pgvector)
+    checks.register(check_spaces)

@@ -1,0 +1,48 @@
+"""Assemble an item's searchable text from its fields, captions and OCR output."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from items.models import Item
+
+# Text models see at most this much; e5 and CLIP truncate far earlier anyway.
+MAX_EMBED_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class ItemText:
+    title: str
+    body: str  # body, subject and tags
+    extra: str  # image captions, alt text and OCR text
+
+    @property
+    def full(self) -> str:
+        return "\n".join(part for part in (self.title, self.body, self.extra) if part)
+
+    @property
+    def for_embedding(self) -> str:
+        return self.full[:MAX_EMBED_CHARS]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(
+            "\x1f".join((self.title, self.body, self.extra)).encode()
+        ).hexdigest()
+
+
+def build_item_text(item: Item) -> ItemText:
+    """Title, then body with subject and tags, then per image its caption, alt text and OCR."""
+    body_parts = [item.body, item.subject, " ".join(item.tags)]
+    extra_parts: list[str] = []
+    for image in item.images.all().select_related("ocr"):
+        extra_parts.extend([image.caption, image.alt_text])
+        ocr = getattr(image, "ocr", None)
+        if ocr is not None:
+            extra_parts.append(ocr.text)
+    return ItemText(
+        title=item.title.strip(),
+        body="\n".join(p.strip() for p in body_parts if p and p.strip()),
+        extra="\n".join(p.strip() for p in extra_parts if p and p.strip()),
+    )

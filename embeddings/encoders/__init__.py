@@ -1,0 +1,1 @@
+"""Encoders: one module per backend, all behind the `Encoder` interface in `base`."""

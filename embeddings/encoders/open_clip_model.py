@@ -1,0 +1,97 @@
+"""open_clip models: images and texts in one space (CLIP, multilingual CLIP, SigLIP…).
+
+Weights come from a local checkpoint file or the hub cache (`weights` = a pretrained tag
+such as `laion5b_s13b_b90k`). An empty `weights` is refused: open_clip would otherwise
+build the architecture with random weights, which must never serve real searches. The one
+exception is a `test_only` space, whose weights are seeded randomly and which is refused
+unless EMBEDDINGS_ALLOW_TEST_MODELS is on (only the test suite turns it on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from embeddings.encoders.base import Encoder, ModelUnavailable
+from embeddings.encoders.weights import force_offline_hub, resolve_weights
+
+TEST_CONFIG_DIR = Path(__file__).with_name("test_models")
+
+
+class OpenClipEncoder(Encoder):
+    def __init__(
+        self, *, architecture: str, weights: str, test_only: bool = False, seed: int = 0
+    ) -> None:
+        force_offline_hub()
+        try:
+            import open_clip
+            import torch
+        except ImportError as exc:
+            raise ModelUnavailable("open_clip_torch / torch are not installed") from exc
+        torch.set_num_threads(settings.TORCH_THREADS)
+        if test_only:
+            model = self._build_test_model(open_clip, torch, architecture, seed)
+            preprocess = open_clip.image_transform(
+                model.visual.image_size, is_train=False
+            )
+            self.description = (
+                f"{architecture} (TEST ONLY: fixed-seed random weights), CPU"
+            )
+        else:
+            pretrained = resolve_weights(weights)
+            try:
+                model, _, preprocess = open_clip.create_model_and_transforms(
+                    architecture,
+                    pretrained=pretrained,
+                    cache_dir=str(settings.MODEL_DIR / "open_clip"),
+                    require_pretrained=True,
+                )
+            except Exception as exc:  # open_clip raises many types for missing files
+                raise ModelUnavailable(
+                    f"open_clip could not load {architecture} with weights {weights!r}: {exc}"
+                ) from exc
+            self.description = f"{architecture} / {weights}, CPU"
+        try:
+            self._tokenizer = open_clip.get_tokenizer(architecture)
+        except Exception as exc:
+            raise ModelUnavailable(
+                f"tokenizer for {architecture} is not available: {exc}"
+            ) from exc
+        model.eval()
+        self._model = model
+        self._preprocess = preprocess
+        self._torch = torch
+        # Both towers project into the shared space, whose size the vision tower reports.
+        self.dimension = int(model.visual.output_dim)
+
+    @staticmethod
+    def _build_test_model(open_clip, torch, architecture: str, seed: int):
+        if not settings.EMBEDDINGS_ALLOW_TEST_MODELS:
+            raise ModelUnavailable(
+                "this is a test-only space with random weights; it is refused outside tests"
+            )
+        open_clip.add_model_config(TEST_CONFIG_DIR)
+        torch.manual_seed(seed)
+        return open_clip.create_model(architecture, pretrained=None)
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        batch = self._torch.stack(
+            [self._preprocess(image.convert("RGB")) for image in images]
+        )
+        with self._torch.inference_mode():
+            features = self._model.encode_image(batch)
+        return features.float().numpy()
+
+    def encode_texts(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        tokens = self._tokenizer(list(texts))
+        with self._torch.inference_mode():
+            features = self._model.encode_text(tokens)
+        return features.float().numpy()

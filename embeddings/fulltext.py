@@ -1,0 +1,47 @@
+"""Build each item's weighted tsvector: title (A) > body, subject, tags (B) > captions, OCR (C)."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from embeddings.documents import ItemText
+from embeddings.korean import analyze
+from embeddings.models import SearchDocument
+from items.models import Item
+
+# English stemming for Latin words; Korean morphemes (already analysed) pass through.
+TEXT_SEARCH_CONFIG = "english"
+
+
+def store_search_document(*, item: Item, text: ItemText) -> bool:
+    """Write the item's tsvector; returns False when the stored one is already current."""
+    current = SearchDocument.objects.filter(
+        item=item, input_sha256=text.sha256
+    ).exists()
+    if current:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO embeddings_searchdocument (item_id, text, tsv, input_sha256, updated_at)
+            VALUES (
+                %(item)s, %(text)s,
+                setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', %(title)s), 'A')
+                || setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', %(body)s), 'B')
+                || setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', %(extra)s), 'C'),
+                %(sha)s, now()
+            )
+            ON CONFLICT (item_id) DO UPDATE
+            SET text = EXCLUDED.text, tsv = EXCLUDED.tsv,
+                input_sha256 = EXCLUDED.input_sha256, updated_at = now()
+            """,
+            {
+                "item": item.pk,
+                "text": text.full,
+                "title": analyze(text.title),
+                "body": analyze(text.body),
+                "extra": analyze(text.extra),
+                "sha": text.sha256,
+            },
+        )
+    return True

@@ -1,0 +1,252 @@
+"""Job rows: recording what must be computed, handing it to workers, and recovering.
+
+Rows are written in the same transaction as the item save; the Celery message is sent
+after commit and is only a nudge. If the broker is down at save time or a worker dies
+mid-job, the row says so and `sweep_jobs` sends it again, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from embeddings.models import EmbeddingSpace, JobState, ProcessingJob, SpaceState, Stage
+
+logger = logging.getLogger(__name__)
+
+TASK_FOR_STAGE = {
+    Stage.OCR: "embeddings.ocr_item",
+    Stage.INDEX: "embeddings.index_item",
+    Stage.EMBED: "embeddings.embed_item",
+}
+QUEUE_FOR_STAGE = {Stage.OCR: "ocr", Stage.INDEX: "embed", Stage.EMBED: "embed"}
+# Publishing must not hold up an editor's save for long when Redis is unreachable;
+# the sweeper sends the job later.
+PUBLISH_RETRY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+
+
+def maintained_spaces() -> QuerySet[EmbeddingSpace]:
+    """Spaces whose vectors are kept current: active ones and those being built."""
+    return EmbeddingSpace.objects.filter(
+        state__in=[SpaceState.ACTIVE, SpaceState.BUILDING]
+    )
+
+
+def request_processing(
+    *,
+    item_id: int,
+    stages: tuple[Stage, ...] = (Stage.OCR, Stage.INDEX, Stage.EMBED),
+    spaces: list[EmbeddingSpace] | None = None,
+) -> None:
+    """Record that an item must be (re)processed and dispatch what is ready after commit.
+
+    Jobs already pending are reset, not duplicated (one row per item, stage and space).
+    Whether work is really needed is decided by input hashes when the job runs.
+    """
+    now = timezone.now()
+    keys: list[tuple[Stage, int | None]] = [
+        (s, None) for s in stages if s != Stage.EMBED
+    ]
+    if Stage.EMBED in stages:
+        chosen = spaces if spaces is not None else list(maintained_spaces())
+        keys += [(Stage.EMBED, space.pk) for space in chosen]
+    ProcessingJob.objects.bulk_create(
+        [
+            ProcessingJob(
+                item_id=item_id, stage=stage, space_id=space_id, state=JobState.PENDING,
+                attempts=0, last_error="", requested_at=now,
+            )
+            for stage, space_id in keys
+        ],
+        update_conflicts=True,
+        unique_fields=["item", "stage", "space"],
+        update_fields=[
+            "state", "attempts", "last_error", "requested_at", "enqueued_at", "started_at",
+            "finished_at",
+        ],
+    )  # fmt: skip
+    transaction.on_commit(lambda: dispatch_ready_jobs(item_ids=[item_id]))
+
+
+def dispatch_ready_jobs(
+    *, item_ids: list[int] | None = None, stale_before: datetime | None = None
+) -> int:
+    """Send pending jobs whose prerequisites are met; returns how many were sent.
+
+    Without `stale_before`, only jobs never sent are sent; with it, also those sent before
+    that time and still pending (their message was lost). OCR comes first: an item's index
+    and embedding jobs wait while its OCR job is pending or running, because OCR text is
+    part of what they index.
+    """
+    jobs = ProcessingJob.objects.filter(state=JobState.PENDING)
+    if item_ids is not None:
+        jobs = jobs.filter(item_id__in=item_ids)
+    if stale_before is None:
+        jobs = jobs.filter(enqueued_at__isnull=True)
+    else:
+        jobs = jobs.filter(
+            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale_before)
+        )
+    blocked_items = set(
+        ProcessingJob.objects.filter(
+            stage=Stage.OCR,
+            state__in=[JobState.PENDING, JobState.RUNNING],
+            item_id__in=jobs.values("item_id"),
+        ).values_list("item_id", flat=True)
+    )
+    sent = 0
+    for job in jobs.only("id", "item_id", "stage"):
+        if job.stage != Stage.OCR and job.item_id in blocked_items:
+            continue
+        if send_job(job):
+            sent += 1
+    return sent
+
+
+def send_job(job: ProcessingJob, *, countdown: float | None = None) -> bool:
+    """Publish the job's task; on a broker error leave it for the sweeper."""
+    try:
+        current_app.send_task(
+            TASK_FOR_STAGE[Stage(job.stage)],
+            args=[job.pk],
+            queue=settings.QUEUE_PREFIX + QUEUE_FOR_STAGE[Stage(job.stage)],
+            countdown=countdown,
+            retry_policy=PUBLISH_RETRY,
+        )
+    except (
+        Exception
+    ) as exc:  # kombu raises OperationalError and friends for a down broker
+        logger.warning(
+            "Could not send job %s (%s); the sweeper will retry", job.pk, exc
+        )
+        return False
+    ProcessingJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now())
+    return True
+
+
+def claim_job(job_id: int) -> ProcessingJob | None:
+    """Move a pending job to running; None if it is gone or someone else has it."""
+    claimed = ProcessingJob.objects.filter(pk=job_id, state=JobState.PENDING).update(
+        state=JobState.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=timezone.now(),
+        finished_at=None,
+    )
+    if not claimed:
+        return None
+    return ProcessingJob.objects.select_related("item", "space").get(pk=job_id)
+
+
+def finish_job(job: ProcessingJob) -> None:
+    """Mark done, unless the item was saved again meanwhile: then it stays pending."""
+    done = ProcessingJob.objects.filter(
+        pk=job.pk, state=JobState.RUNNING, requested_at=job.requested_at
+    ).update(state=JobState.DONE, last_error="", finished_at=timezone.now())
+    if not done:
+        logger.info(
+            "Job %s was requested again while running; running it again", job.pk
+        )
+    dispatch_ready_jobs(item_ids=[job.item_id])
+
+
+def fail_job(job: ProcessingJob, *, error: str) -> None:
+    """Record a failure; retry with exponential backoff until attempts run out."""
+    error = error[:4000]
+    if job.attempts < settings.JOB_MAX_ATTEMPTS:
+        ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+            state=JobState.PENDING, last_error=error
+        )
+        delay = settings.JOB_RETRY_BASE_SECONDS * 2 ** (job.attempts - 1)
+        send_job(job, countdown=delay)
+        return
+    ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        state=JobState.FAILED, last_error=error, finished_at=timezone.now()
+    )
+    logger.error("Job %s failed after %s attempts: %s", job.pk, job.attempts, error)
+    # A failed OCR job must not hold the item's index and embeddings back forever.
+    dispatch_ready_jobs(item_ids=[job.item_id])
+
+
+def wait_for_model(job: ProcessingJob, *, reason: str) -> None:
+    """The space's model is missing: park the job without counting an attempt."""
+    ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        state=JobState.WAITING,
+        attempts=F("attempts") - 1,
+        last_error=reason[:4000],
+        finished_at=timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    recovered: int  # running jobs whose worker was lost
+    released: int  # waiting jobs whose model became available
+    sent: int  # pending jobs sent (again)
+    failed: int  # lost jobs that had no attempts left
+
+
+def sweep_jobs() -> SweepReport:
+    """Recover from lost workers, lost messages and models that became available."""
+    from embeddings.registry import probe_space
+
+    now = timezone.now()
+    lost = ProcessingJob.objects.filter(
+        state=JobState.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.JOB_STALE_RUNNING_SECONDS),
+    )
+    failed = lost.filter(attempts__gte=settings.JOB_MAX_ATTEMPTS).update(
+        state=JobState.FAILED,
+        last_error="The worker running this job was lost (killed or out of memory).",
+        finished_at=now,
+    )
+    recovered = lost.update(state=JobState.PENDING, enqueued_at=None)
+
+    released = 0
+    waiting_spaces = EmbeddingSpace.objects.filter(
+        jobs__state=JobState.WAITING
+    ).distinct()
+    for space in waiting_spaces:
+        if probe_space(space):
+            released += ProcessingJob.objects.filter(
+                space=space, state=JobState.WAITING
+            ).update(state=JobState.PENDING, enqueued_at=None, last_error="")
+
+    stale = now - timedelta(seconds=settings.JOB_STALE_PENDING_SECONDS)
+    sent = dispatch_ready_jobs(stale_before=stale)
+    return SweepReport(recovered=recovered, released=released, sent=sent, failed=failed)
+
+
+def record_outcome(
+    *,
+    item_id: int,
+    stage: Stage,
+    space: EmbeddingSpace | None,
+    state: JobState,
+    error: str = "",
+) -> None:
+    """Record the result of work done outside a worker (manage.py reindex) on the job row."""
+    now = timezone.now()
+    ProcessingJob.objects.update_or_create(
+        item_id=item_id,
+        stage=stage,
+        space=space,
+        defaults={
+            "state": state,
+            "last_error": error[:4000],
+            "requested_at": now,
+            "started_at": now,
+            "finished_at": now,
+        },
+    )

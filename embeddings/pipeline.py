@@ -1,0 +1,222 @@
+"""The work behind each job: OCR an item's images, index its text, embed it in a space.
+
+Each stage computes only what is missing: inputs are hashed (with the OCR settings or
+the space version), and an unchanged input makes no OCR or model call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from PIL import Image
+
+from embeddings import jobs
+from embeddings.documents import build_item_text
+from embeddings.encoders.base import ModelUnavailable
+from embeddings.fulltext import store_search_document
+from embeddings.models import Embedding, EmbeddingSpace, OcrResult, Stage
+from embeddings.ocr import OcrConfig, OcrFailed, read_text
+from embeddings.registry import get_encoder
+from embeddings.vectors import InvalidVector, check_vectors, to_bit_string
+from items.models import Item, ItemImage
+
+logger = logging.getLogger(__name__)
+
+
+class PoisonInput(Exception):
+    """This input cannot be processed as it is (undecodable image, bad vector)."""
+
+
+def run_job(job_id: int) -> str:
+    """Run one job end to end; returns what happened (for logs and tests)."""
+    job = jobs.claim_job(job_id)
+    if job is None:
+        return "skipped"
+    stage = {Stage.OCR: ocr_item, Stage.INDEX: index_item, Stage.EMBED: embed_item}[
+        Stage(job.stage)
+    ]
+    try:
+        stage(item=job.item, space=job.space)
+    except ModelUnavailable as exc:
+        jobs.wait_for_model(job, reason=str(exc))
+        return "waiting"
+    except Exception as exc:  # any error is recorded on the row; bounded retries follow
+        logger.exception("Job %s (%s) failed", job.pk, job.stage)
+        jobs.fail_job(job, error=f"{type(exc).__name__}: {exc}")
+        return "failed"
+    jobs.finish_job(job)
+    return "done"
+
+
+def ocr_item(*, item: Item, space: EmbeddingSpace | None = None) -> int:
+    """OCR each image whose bytes or OCR settings changed; returns images read."""
+    config = OcrConfig.from_settings()
+    read = 0
+    for image in item.images.all().select_related("ocr"):
+        fingerprint = config.fingerprint(image.sha256)
+        existing = getattr(image, "ocr", None)
+        if existing is not None and existing.input_sha256 == fingerprint:
+            continue
+        with open_image(image) as picture:
+            try:
+                output = read_text(picture, config=config)
+            except OcrFailed as exc:
+                raise PoisonInput(
+                    f"image {image.pk} ({image.original_name}): {exc}"
+                ) from exc
+        OcrResult.objects.update_or_create(
+            image=image,
+            defaults={
+                "text": output.text,
+                "confidence": output.confidence,
+                "languages": config.languages,
+                "engine_version": output.engine_version,
+                "input_sha256": fingerprint,
+                "duration_ms": output.duration_ms,
+            },
+        )
+        read += 1
+    return read
+
+
+def index_item(*, item: Item, space: EmbeddingSpace | None = None) -> bool:
+    """Rebuild the item's weighted tsvector if its assembled text changed."""
+    return store_search_document(item=item, text=build_item_text(item))
+
+
+@dataclass
+class EmbeddingInput:
+    item_id: int
+    image: ItemImage | None
+    sha256: str
+    text: str = ""
+
+
+def embed_item(*, item: Item, space: EmbeddingSpace | None) -> int:
+    """Embed the item's text and images in `space`; returns vectors computed."""
+    assert space is not None, "embedding jobs always name a space"
+    return embed_items(items=[item], space=space)
+
+
+def embed_items(
+    *,
+    items: Sequence[Item],
+    space: EmbeddingSpace,
+    batch_size: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Embed many items in one space, batching model calls across items."""
+    from django.conf import settings
+
+    batch_size = batch_size or settings.EMBED_BATCH_SIZE
+    wanted = [inp for item in items for inp in collect_inputs(item=item, space=space)]
+    _delete_outdated(items=items, space=space, wanted=wanted)
+    stored = {
+        (row.item_id, row.image_id): row.input_sha256
+        for row in Embedding.objects.filter(space=space, item__in=items).only(
+            "item_id", "image_id", "input_sha256"
+        )
+    }
+    todo = [inp for inp in wanted if stored.get(_key(inp)) != inp.sha256]
+    if not todo:
+        return 0
+    encoder = get_encoder(space)
+    images = [inp for inp in todo if inp.image is not None]
+    texts = [inp for inp in todo if inp.image is None]
+    for start in range(0, len(images), batch_size):
+        chunk = images[start : start + batch_size]
+        pictures = [_load_rgb(inp.image) for inp in chunk]
+        _store(space, chunk, encoder.encode_images(pictures))
+        if on_batch:
+            on_batch(len(chunk))
+    for start in range(0, len(texts), batch_size):
+        chunk = texts[start : start + batch_size]
+        payload = [space.document_prefix + inp.text for inp in chunk]
+        _store(space, chunk, encoder.encode_texts(payload, query=False))
+        if on_batch:
+            on_batch(len(chunk))
+    return len(todo)
+
+
+def collect_inputs(*, item: Item, space: EmbeddingSpace) -> list[EmbeddingInput]:
+    """What the space embeds for this item, each with the hash that decides re-work."""
+    salt = f"{space.pk}:{space.version}:"
+    inputs: list[EmbeddingInput] = []
+    if space.embeds_images:
+        for image in item.images.all():
+            sha = hashlib.sha256((salt + image.sha256).encode()).hexdigest()
+            inputs.append(EmbeddingInput(item_id=item.pk, image=image, sha256=sha))
+    if space.embeds_text:
+        text = build_item_text(item)
+        if text.for_embedding:
+            sha = hashlib.sha256(
+                (salt + space.document_prefix + text.sha256).encode()
+            ).hexdigest()
+            inputs.append(
+                EmbeddingInput(
+                    item_id=item.pk, image=None, sha256=sha, text=text.for_embedding
+                )
+            )
+    return inputs
+
+
+def open_image(image: ItemImage) -> Image.Image:
+    """Open and fully decode a stored image; an unreadable file is a poison input."""
+    try:
+        with image.image.open("rb") as handle:
+            picture = Image.open(handle)
+            picture.load()
+    except FileNotFoundError as exc:
+        raise PoisonInput(
+            f"image {image.pk}: its file {image.image.name} is missing"
+        ) from exc
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise PoisonInput(
+            f"image {image.pk} ({image.original_name or image.image.name}) cannot be decoded: {exc}"
+        ) from exc
+    return picture
+
+
+def _load_rgb(image: ItemImage) -> Image.Image:
+    with open_image(image) as picture:
+        return picture.convert("RGB")
+
+
+def _store(space: EmbeddingSpace, inputs: list[EmbeddingInput], vectors) -> None:
+    try:
+        checked = check_vectors(vectors, space=space, count=len(inputs))
+    except InvalidVector as exc:
+        raise PoisonInput(f"space {space.name}: {exc}") from exc
+    with transaction.atomic():
+        for inp, vector in zip(inputs, checked, strict=True):
+            values = {"input_sha256": inp.sha256, "source": _source(inp)}
+            if space.column == "bits":
+                values["bits"] = to_bit_string(vector)
+            else:
+                values["vector"] = vector.tolist()
+            Embedding.objects.update_or_create(
+                space=space, item_id=inp.item_id, image=inp.image, defaults=values
+            )
+
+
+def _delete_outdated(*, items: Sequence[Item], space: EmbeddingSpace, wanted) -> None:
+    """Remove vectors whose input disappeared (an image deleted, text emptied)."""
+    keep = {_key(inp) for inp in wanted}
+    rows = Embedding.objects.filter(space=space, item__in=items).only(
+        "id", "item_id", "image_id"
+    )
+    stale = [row.pk for row in rows if (row.item_id, row.image_id) not in keep]
+    if stale:
+        Embedding.objects.filter(pk__in=stale).delete()
+
+
+def _key(inp: EmbeddingInput) -> tuple[int, int | None]:
+    return (inp.item_id, inp.image.pk if inp.image is not None else None)
+
+
+def _source(inp: EmbeddingInput) -> str:
+    return Embedding.Source.IMAGE if inp.image is not None else Embedding.Source.TEXT

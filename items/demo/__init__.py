@@ -1,0 +1,1 @@
+"""Bilingual demo content: specs, image renderers and the loader behind `load_demo`."""

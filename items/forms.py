@@ -1,0 +1,71 @@
+"""Admin forms: image uploads go through the shared upload validation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from items.models import Item, ItemImage
+from items.services import apply_checked_image
+from items.uploads import ALLOWED_LABEL, CheckedImage, check_image_upload
+
+
+class CheckedImageFile(UploadedFile):
+    """An upload that passed `check_image_upload`; carries the result for the form's save."""
+
+    def __init__(self, upload: UploadedFile, checked: CheckedImage) -> None:
+        super().__init__(upload.file, upload.name, upload.content_type, upload.size)
+        self.checked = checked
+
+
+class ImageUploadField(forms.FileField):
+    """A file field validated by `check_image_upload` instead of Django's generic image check."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", f"{ALLOWED_LABEL}.")
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("accept", "image/*")
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is None:
+            return None
+        return CheckedImageFile(upload, check_image_upload(upload))
+
+
+class ItemImageForm(forms.ModelForm):
+    image = ImageUploadField()
+
+    class Meta:
+        model = ItemImage
+        fields = ["image", "caption", "alt_text", "position", "page_number"]
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("image")
+        if isinstance(upload, CheckedImageFile):
+            apply_checked_image(
+                image=self.instance, checked=upload.checked, original_name=upload.name
+            )
+            # The model's file comes from the validated bytes, not the raw upload.
+            cleaned["image"] = self.instance.image
+        return cleaned
+
+
+class ItemForm(forms.ModelForm):
+    class Meta:
+        model = Item
+        fields = [
+            "kind",
+            "title",
+            "body",
+            "subject",
+            "tags",
+            "language",
+            "status",
+            "metadata",
+        ]
+        widgets = {
+            "title": forms.TextInput(attrs={"class": "vTextField portal-title"}),
+            "body": forms.Textarea(attrs={"rows": 8}),
+        }

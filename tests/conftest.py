@@ -1,0 +1,203 @@
+"""Shared fixtures: isolated media, image bytes, item factories, a real Celery worker."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from items.models import Item, ItemKind, Language, Status
+
+ROOT = Path(__file__).resolve().parent.parent
+# A Redis database of its own, so a developer's running portal never sees test tasks.
+TEST_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def media_root(tmp_path_factory) -> Iterator[Path]:
+    """Uploads of this session go to a temporary directory that worker processes share."""
+    from django.conf import settings
+
+    saved = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    yield settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = saved
+
+
+def make_image_bytes(
+    fmt: str = "PNG",
+    size: tuple[int, int] = (96, 64),
+    color: str = "#3a7bd5",
+    **save: object,
+) -> bytes:
+    image = Image.new("RGB", size, color)
+    # A second colour so thumbnails and hashes are not of a flat field.
+    image.paste("#f2b134", (0, 0, size[0] // 2, size[1] // 2))
+    out = io.BytesIO()
+    image.save(out, format=fmt, **save)
+    return out.getvalue()
+
+
+@pytest.fixture
+def image_bytes() -> Callable[..., bytes]:
+    return make_image_bytes
+
+
+@pytest.fixture
+def make_item(db) -> Callable[..., Item]:
+    counter = iter(range(1, 10_000))
+
+    def factory(**fields: object) -> Item:
+        n = next(counter)
+        values: dict[str, object] = {
+            "kind": ItemKind.TEST_ITEM,
+            "title": f"삼각형의 넓이 문제 {n}",
+            "body": "밑변이 6 cm, 높이가 4 cm인 삼각형의 넓이를 구하시오.",
+            "subject": "수학",
+            "language": Language.KOREAN,
+            "status": Status.PUBLISHED,
+        }
+        values.update(fields)
+        item = Item(**values)
+        item.full_clean()
+        item.save()
+        return item
+
+    return factory
+
+
+QUEUES = ("ocr", "embed", "default")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pipeline_test_settings() -> Iterator[str]:
+    """Send every task of this session to the test Redis database, on queues of its own.
+
+    Also allows the fixed-seed test encoder and shortens retry backoff. Yields the queue
+    prefix; workers started by tests consume `<prefix>ocr`, `<prefix>embed`, `<prefix>default`.
+    """
+    from django.conf import settings
+
+    from portal.celery import app
+
+    prefix = f"test-{uuid.uuid4().hex[:8]}-"
+    overrides = {
+        "QUEUE_PREFIX": prefix,
+        "EMBEDDINGS_ALLOW_TEST_MODELS": True,
+        "JOB_RETRY_BASE_SECONDS": 1,
+    }
+    saved = {name: getattr(settings, name) for name in overrides}
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    app.conf.update(
+        broker_url=TEST_BROKER_URL,
+        result_backend=TEST_BROKER_URL,
+        task_default_queue=f"{prefix}default",
+    )
+    yield prefix
+    for name, value in saved.items():
+        setattr(settings, name, value)
+    import redis
+
+    redis.Redis.from_url(TEST_BROKER_URL).delete(*(prefix + q for q in QUEUES))
+
+
+def worker_environment(test_db_name: str, prefix: str) -> dict[str, str]:
+    """Environment for a worker process that uses the test database and the test broker."""
+    from django.conf import settings
+
+    env = dict(os.environ)
+    env.update(
+        CELERY_BROKER_URL=TEST_BROKER_URL,
+        CELERY_RESULT_BACKEND=TEST_BROKER_URL,
+        QUEUE_PREFIX=prefix,
+        EMBEDDINGS_ALLOW_TEST_MODELS="1",
+        JOB_RETRY_BASE_SECONDS="1",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+    )
+    if env.get("DATABASE_URL"):
+        base, _, _ = env["DATABASE_URL"].rpartition("/")
+        env["DATABASE_URL"] = f"{base}/{test_db_name}"
+    else:
+        env["EMBEDDED_DB_NAME"] = test_db_name
+    return env
+
+
+class WorkerProcess:
+    """A real `celery worker` process; `kill()` simulates a crash (SIGKILL)."""
+
+    def __init__(self, prefix: str, name: str) -> None:
+        from django.db import connection
+
+        (ROOT / "var").mkdir(exist_ok=True)
+        self.log_path = ROOT / "var" / f"celery-{prefix}{name}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "portal", "worker",
+                "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle",
+                "-n", f"{name}@%h", "-Q", ",".join(prefix + q for q in QUEUES),
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=worker_environment(connection.settings_dict["NAME"], prefix),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self._wait_ready(prefix)
+
+    def _wait_ready(self, prefix: str, timeout: float = 90) -> None:
+        """Wait until the worker has executed a task (not merely started)."""
+        from celery.exceptions import TimeoutError as CeleryTimeout
+
+        from portal.tasks import ping
+
+        result = ping.apply_async(queue=f"{prefix}default")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"worker exited ({self.process.returncode}); see {self.log_path}"
+                )
+            try:
+                result.get(timeout=1)
+                return
+            except CeleryTimeout:
+                continue
+        raise RuntimeError(
+            f"worker did not answer within {timeout:.0f} s; see {self.log_path}"
+        )
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self._log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup, django_db_blocker, pipeline_test_settings, media_root
+) -> Iterator[str]:
+    """A real worker for the session, consuming this session's queues. Yields the prefix."""
+    worker = WorkerProcess(pipeline_test_settings, "session")
+    try:
+        yield pipeline_test_settings
+    finally:
+        worker.stop()

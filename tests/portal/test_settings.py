@@ -1,0 +1,68 @@
+"""Production mode refuses unsafe settings and passes Django's deployment checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_SECRET = "s3cr3t-" + "x7Qm2Lr9Vb4Np8Ka1Zc6" * 3
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_check_deploy_is_clean():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--tag",
+        "security",
+        "--fail-level",
+        "WARNING",
+        PORTAL_ENV="production",
+        SECRET_KEY=STRONG_SECRET,
+        ALLOWED_HOSTS="portal.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_debug():
+    result = run_manage(
+        "check", PORTAL_ENV="production", SECRET_KEY=STRONG_SECRET, DEBUG="1",
+        ALLOWED_HOSTS="portal.example.com",
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "DEBUG must be off in production" in result.stderr
+
+
+def test_production_refuses_default_secret():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**env, "PORTAL_ENV": "production", "ALLOWED_HOSTS": "portal.example.com"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "set SECRET_KEY" in result.stderr
+
+
+def test_bad_boolean_is_a_clear_error():
+    result = run_manage("check", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
