@@ -53,7 +53,9 @@ class ImageWithOcrInline(ItemImageInline):
 
     @admin.display(description="Text found (OCR)")
     def ocr_text(self, obj: ItemImage):
-        ocr = OcrResult.objects.filter(image_id=obj.pk).first() if obj.pk else None
+        if not obj.pk:
+            return "—"
+        ocr = OcrResult.objects.filter(image_id=obj.pk).first()
         if ocr is None:
             return "Not read yet."
         return format_html(
@@ -190,8 +192,8 @@ class ProcessingJobAdmin(admin.ModelAdmin):
 @admin.register(EmbeddingSpace)
 class EmbeddingSpaceAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "label", "backend", "modality", "dimension", "state_badge", "availability",
-        "coverage", "jobs_waiting", "jobs_failed",
+        "name", "label", "modality", "dimension", "state_badge", "availability", "coverage",
+        "jobs_waiting", "jobs_failed",
     ]  # fmt: skip
     list_filter = ["state", "backend", "modality", "available"]
     actions = ["backfill", "activate", "retire", "check_availability"]
@@ -246,11 +248,13 @@ class EmbeddingSpaceAdmin(admin.ModelAdmin):
             return format_html('<span class="portal-muted">not checked yet</span>')
         if obj.available:
             return format_html('<span class="portal-ok">✓ available</span>')
+        reason = obj.unavailable_reason
         return format_html(
             '<span class="portal-bad" title="{}">✗ unavailable</span><br>'
-            '<span class="portal-muted">{}</span>',
-            obj.unavailable_reason,
-            obj.unavailable_reason[:160],
+            '<span class="portal-muted" title="{}">{}</span>',
+            reason,
+            reason,
+            reason if len(reason) <= 70 else reason[:70] + "…",
         )
 
     @admin.display(description="Items embedded")

@@ -33,13 +33,22 @@ class SentenceTransformersEncoder(Encoder):
             raise ModelUnavailable(
                 f"sentence-transformers could not load {weights!r}: {exc}"
             ) from exc
-        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        # Renamed in sentence-transformers 6; keep working with both spellings.
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(dimension())
         self.description = f"{weights} via sentence-transformers, CPU"
 
     def encode_texts(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.asarray(
-            self._model.encode(list(texts), batch_size=32, normalize_embeddings=False),
+            self._model.encode(
+                list(texts),
+                batch_size=32,
+                normalize_embeddings=False,
+                show_progress_bar=False,
+            ),
             dtype=np.float32,
         )
