@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from embeddings import reprocess, spaces
 from embeddings.indexes import ensure_space_index
 from embeddings.models import (
+    Embedding,
     EmbeddingSpace,
     JobState,
     OcrResult,
     ProcessingJob,
     SpaceState,
+    Stage,
 )
 from embeddings.registry import probe_space
 from embeddings.selectors import (
@@ -180,11 +183,16 @@ class ProcessingJobAdmin(admin.ModelAdmin):
 
         count = 0
         for job in queryset.select_related("space"):
-            request_processing(
-                item_id=job.item_id,
-                stages=(job.stage,),
-                spaces=[job.space] if job.space else None,
-            )
+            # Index and embeddings ran without the OCR text that failed; they run again
+            # after it (OCR first), so the recovered text becomes searchable.
+            if job.stage == Stage.OCR:
+                request_processing(item_id=job.item_id)
+            else:
+                request_processing(
+                    item_id=job.item_id,
+                    stages=(Stage(job.stage),),
+                    spaces=[job.space] if job.space else None,
+                )
             count += 1
         self.message_user(request, f"{count} job(s) will run again.", messages.SUCCESS)
 
@@ -206,17 +214,20 @@ class EmbeddingSpaceAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
+        # Correlated subqueries, not joins: joining embeddings × jobs per space would
+        # multiply millions of rows by millions.
         return (
             super()
             .get_queryset(request)
             .annotate(
-                vectors=Count("embeddings__item", distinct=True),
-                waiting=Count(
-                    "jobs", filter=Q(jobs__state=JobState.WAITING), distinct=True
+                vectors=_count(
+                    Embedding.objects.filter(space=OuterRef("pk"))
+                    .values("space")
+                    .annotate(n=Count("item", distinct=True))
+                    .values("n")
                 ),
-                failed=Count(
-                    "jobs", filter=Q(jobs__state=JobState.FAILED), distinct=True
-                ),
+                waiting=_count(_jobs_in(JobState.WAITING)),
+                failed=_count(_jobs_in(JobState.FAILED)),
             )
         )
 
@@ -228,8 +239,22 @@ class EmbeddingSpaceAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj: EmbeddingSpace, form, change: bool) -> None:
+        before = (
+            EmbeddingSpace.objects.get(pk=obj.pk).model_signature if change else None
+        )
         super().save_model(request, obj, form, change)
         ensure_space_index(space_id=obj.pk, dimension=obj.dimension, metric=obj.metric)
+        if (
+            before is not None
+            and before != obj.model_signature
+            and obj.state != SpaceState.RETIRED
+        ):
+            count = spaces.backfill_space(obj)
+            self.message_user(
+                request,
+                f"The model changed: {count} item(s) queued to be embedded again.",
+                messages.INFO,
+            )
 
     @admin.display(description="State", ordering="state")
     def state_badge(self, obj: EmbeddingSpace):
@@ -311,3 +336,16 @@ class EmbeddingSpaceAdmin(admin.ModelAdmin):
                     f"{space.name}: unavailable — {space.unavailable_reason}",
                     messages.WARNING,
                 )
+
+
+def _jobs_in(state: str):
+    return (
+        ProcessingJob.objects.filter(space=OuterRef("pk"), state=state)
+        .values("space")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+def _count(subquery) -> Coalesce:
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)

@@ -8,13 +8,14 @@ mid-job, the row says so and `sweep_jobs` sends it again, so nothing is lost.
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from embeddings.models import EmbeddingSpace, JobState, ProcessingJob, SpaceState, Stage
@@ -52,8 +53,10 @@ def request_processing(
 ) -> None:
     """Record that an item must be (re)processed and dispatch what is ready after commit.
 
-    Jobs already pending are reset, not duplicated (one row per item, stage and space).
-    Whether work is really needed is decided by input hashes when the job runs.
+    One row per item, stage and space: existing rows are reset to pending, except a
+    running one, which only gets the new `requested_at`; when that run ends it sees the
+    newer request and queues itself again (so a job never runs twice at once). Whether
+    work is really needed is decided by input hashes when the job runs.
     """
     now = timezone.now()
     keys: list[tuple[Stage, int | None]] = [
@@ -62,22 +65,37 @@ def request_processing(
     if Stage.EMBED in stages:
         chosen = spaces if spaces is not None else list(maintained_spaces())
         keys += [(Stage.EMBED, space.pk) for space in chosen]
-    ProcessingJob.objects.bulk_create(
-        [
-            ProcessingJob(
-                item_id=item_id, stage=stage, space_id=space_id, state=JobState.PENDING,
-                attempts=0, last_error="", requested_at=now,
-            )
-            for stage, space_id in keys
-        ],
-        update_conflicts=True,
-        unique_fields=["item", "stage", "space"],
-        update_fields=[
-            "state", "attempts", "last_error", "requested_at", "enqueued_at", "started_at",
-            "finished_at",
-        ],
-    )  # fmt: skip
+    if not keys:
+        return
+    rows = ", ".join(
+        ["(%s, %s, %s, 'pending', 0, '', %s, NULL, NULL, NULL, %s)"] * len(keys)
+    )
+    params: list[object] = []
+    for stage, space_id in keys:
+        params += [item_id, stage, space_id, now, now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO embeddings_processingjob (item_id, stage, space_id, state, attempts,
+                last_error, requested_at, enqueued_at, started_at, finished_at, updated_at)
+            VALUES {rows}
+            ON CONFLICT (item_id, stage, space_id) DO UPDATE SET
+                requested_at = EXCLUDED.requested_at,
+                updated_at = EXCLUDED.updated_at,
+                state = CASE WHEN {_RUNNING} THEN 'running' ELSE 'pending' END,
+                attempts = CASE WHEN {_RUNNING} THEN {_JOB}.attempts ELSE 0 END,
+                last_error = CASE WHEN {_RUNNING} THEN {_JOB}.last_error ELSE '' END,
+                enqueued_at = CASE WHEN {_RUNNING} THEN {_JOB}.enqueued_at ELSE NULL END,
+                started_at = CASE WHEN {_RUNNING} THEN {_JOB}.started_at ELSE NULL END,
+                finished_at = NULL
+            """,
+            params,
+        )
     transaction.on_commit(lambda: dispatch_ready_jobs(item_ids=[item_id]))
+
+
+_JOB = "embeddings_processingjob"
+_RUNNING = f"{_JOB}.state = 'running'"
 
 
 def dispatch_ready_jobs(
@@ -137,8 +155,18 @@ def send_job(job: ProcessingJob, *, countdown: float | None = None) -> bool:
 
 
 def claim_job(job_id: int) -> ProcessingJob | None:
-    """Move a pending job to running; None if it is gone or someone else has it."""
-    claimed = ProcessingJob.objects.filter(pk=job_id, state=JobState.PENDING).update(
+    """Move a pending job to running; None if it is gone, someone else has it, or (for
+    index and embed jobs) the item's OCR is pending or running again: a leftover message
+    must not index text that new OCR is about to change."""
+    ocr_busy = ProcessingJob.objects.filter(
+        item_id=OuterRef("item_id"),
+        stage=Stage.OCR,
+        state__in=[JobState.PENDING, JobState.RUNNING],
+    )
+    claimable = ProcessingJob.objects.filter(pk=job_id, state=JobState.PENDING).filter(
+        Q(stage=Stage.OCR) | ~Exists(ocr_busy)
+    )
+    claimed = claimable.update(
         state=JobState.RUNNING,
         attempts=F("attempts") + 1,
         started_at=timezone.now(),
@@ -150,28 +178,46 @@ def claim_job(job_id: int) -> ProcessingJob | None:
 
 
 def finish_job(job: ProcessingJob) -> None:
-    """Mark done, unless the item was saved again meanwhile: then it stays pending."""
-    done = ProcessingJob.objects.filter(
-        pk=job.pk, state=JobState.RUNNING, requested_at=job.requested_at
-    ).update(state=JobState.DONE, last_error="", finished_at=timezone.now())
+    """Mark done, unless the item was saved again meanwhile: then it runs again."""
+    done = _this_run(job).update(
+        state=JobState.DONE, last_error="", finished_at=timezone.now()
+    )
     if not done:
+        _rerun_if_requested_again(job)
+    dispatch_ready_jobs(item_ids=[job.item_id])
+
+
+def _this_run(job: ProcessingJob) -> QuerySet[ProcessingJob]:
+    """The row, if it still describes the run `job` claimed (not re-requested since)."""
+    return ProcessingJob.objects.filter(
+        pk=job.pk, state=JobState.RUNNING, requested_at=job.requested_at
+    )
+
+
+def _rerun_if_requested_again(job: ProcessingJob) -> None:
+    requeued = ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        state=JobState.PENDING, attempts=0, last_error="", enqueued_at=None
+    )
+    if requeued:
         logger.info(
             "Job %s was requested again while running; running it again", job.pk
         )
-    dispatch_ready_jobs(item_ids=[job.item_id])
 
 
 def fail_job(job: ProcessingJob, *, error: str) -> None:
     """Record a failure; retry with exponential backoff until attempts run out."""
     error = error[:4000]
+    if not _this_run(job).exists():
+        # Re-requested while running: the new request gets a fresh run and attempts.
+        _rerun_if_requested_again(job)
+        dispatch_ready_jobs(item_ids=[job.item_id])
+        return
     if job.attempts < settings.JOB_MAX_ATTEMPTS:
-        ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
-            state=JobState.PENDING, last_error=error
-        )
+        _this_run(job).update(state=JobState.PENDING, last_error=error)
         delay = settings.JOB_RETRY_BASE_SECONDS * 2 ** (job.attempts - 1)
         send_job(job, countdown=delay)
         return
-    ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+    _this_run(job).update(
         state=JobState.FAILED, last_error=error, finished_at=timezone.now()
     )
     logger.error("Job %s failed after %s attempts: %s", job.pk, job.attempts, error)
@@ -181,12 +227,15 @@ def fail_job(job: ProcessingJob, *, error: str) -> None:
 
 def wait_for_model(job: ProcessingJob, *, reason: str) -> None:
     """The space's model is missing: park the job without counting an attempt."""
-    ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+    parked = _this_run(job).update(
         state=JobState.WAITING,
         attempts=F("attempts") - 1,
         last_error=reason[:4000],
         finished_at=timezone.now(),
     )
+    if not parked:
+        _rerun_if_requested_again(job)
+        dispatch_ready_jobs(item_ids=[job.item_id])
 
 
 @dataclass(frozen=True)
@@ -214,6 +263,10 @@ def sweep_jobs() -> SweepReport:
     recovered = lost.update(state=JobState.PENDING, enqueued_at=None)
 
     released = 0
+    if shutil.which("tesseract"):
+        released += ProcessingJob.objects.filter(
+            stage=Stage.OCR, state=JobState.WAITING
+        ).update(state=JobState.PENDING, enqueued_at=None, last_error="")
     waiting_spaces = EmbeddingSpace.objects.filter(
         jobs__state=JobState.WAITING
     ).distinct()
@@ -234,9 +287,23 @@ def record_outcome(
     stage: Stage,
     space: EmbeddingSpace | None,
     state: JobState,
+    since: datetime,
     error: str = "",
 ) -> None:
-    """Record the result of work done outside a worker (manage.py reindex) on the job row."""
+    """Record the result of work done outside a worker (manage.py reindex) on the job row.
+
+    A request made after `since` (when the work read the item) is newer than this result
+    and is left for the workers.
+    """
+    newer = ProcessingJob.objects.filter(
+        item_id=item_id,
+        stage=stage,
+        space=space,
+        requested_at__gte=since,
+        state__in=[JobState.PENDING, JobState.RUNNING],
+    )
+    if newer.exists():
+        return
     now = timezone.now()
     ProcessingJob.objects.update_or_create(
         item_id=item_id,

@@ -90,6 +90,39 @@ class EmbeddingSpace(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, str] = {}
+        # HNSW indexes vectors of up to 2,000 dimensions and bit strings up to 64,000.
+        limit = 64000 if self.metric == Metric.HAMMING else 2000
+        if not 1 <= (self.dimension or 0) <= limit:
+            errors["dimension"] = (
+                f"Must be between 1 and {limit} for {self.metric} spaces."
+            )
+        if not isinstance(self.options, dict):
+            errors["options"] = 'Options must be a JSON object, e.g. {"seed": 0}.'
+        elif "seed" in self.options and not isinstance(self.options["seed"], int):
+            errors["options"] = "options.seed must be a whole number."
+        if self.backend == Backend.FINGERPRINT and self.metric != Metric.HAMMING:
+            errors["metric"] = (
+                "Fingerprint spaces store bit strings: use the Hamming metric."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def model_signature(self) -> str:
+        """What determines this space's vectors; part of every input hash, so changing the
+        model, weights or options (or bumping the version) makes every vector stale."""
+        import json
+
+        return json.dumps(
+            [self.version, self.backend, self.model_name, self.weights, self.options,
+             self.document_prefix],
+            sort_keys=True, default=str,
+        )  # fmt: skip
+
     @property
     def embeds_images(self) -> bool:
         return self.modality in (Modality.IMAGE, Modality.BOTH)

@@ -22,6 +22,8 @@ from functools import cache
 from django.conf import settings
 from PIL import Image, ImageOps
 
+from embeddings.encoders.base import ModelUnavailable
+
 MIN_WORD_CONFIDENCE = 30
 SPLIT_SYLLABLES = re.compile(
     r"(?<![\uac00-\ud7a3])[\uac00-\ud7a3](?: [\uac00-\ud7a3](?![\uac00-\ud7a3]))+"
@@ -34,6 +36,10 @@ MAX_OCR_SIDE = 4000
 
 class OcrFailed(Exception):
     """tesseract could not read this image (timeout, crash, unreadable input)."""
+
+
+class OcrUnavailable(ModelUnavailable):
+    """tesseract is not installed: OCR jobs wait (they are not failures of the image)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,13 @@ class OcrOutput:
 def engine_version() -> str:
     import pytesseract
 
-    return str(pytesseract.get_tesseract_version())
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except pytesseract.TesseractNotFoundError as exc:
+        engine_version.cache_clear()
+        raise OcrUnavailable(
+            "tesseract is not installed (apt-get install tesseract-ocr)"
+        ) from exc
 
 
 def available_languages() -> set[str]:
@@ -92,10 +104,18 @@ def read_text(image: Image.Image, *, config: OcrConfig) -> OcrOutput:
             timeout=config.timeout,
             output_type=pytesseract.Output.DICT,
         )
-    except RuntimeError as exc:  # pytesseract reports its timeout as RuntimeError
-        raise OcrFailed(f"tesseract timed out after {config.timeout} s") from exc
-    except pytesseract.TesseractError as exc:
+    except pytesseract.TesseractNotFoundError as exc:
+        raise OcrUnavailable(
+            "tesseract is not installed (apt-get install tesseract-ocr)"
+        ) from exc
+    except (
+        pytesseract.TesseractError
+    ) as exc:  # a subclass of RuntimeError: check it first
         raise OcrFailed(f"tesseract failed: {exc}") from exc
+    except (
+        RuntimeError
+    ) as exc:  # pytesseract reports its timeout as a plain RuntimeError
+        raise OcrFailed(f"tesseract timed out after {config.timeout} s") from exc
     duration_ms = int((time.monotonic() - started) * 1000)
     text, confidence = _assemble(data)
     return OcrOutput(

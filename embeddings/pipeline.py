@@ -144,7 +144,7 @@ def embed_items(
 
 def collect_inputs(*, item: Item, space: EmbeddingSpace) -> list[EmbeddingInput]:
     """What the space embeds for this item, each with the hash that decides re-work."""
-    salt = f"{space.pk}:{space.version}:"
+    salt = f"{space.pk}:{space.model_signature}:"
     inputs: list[EmbeddingInput] = []
     if space.embeds_images:
         for image in item.images.all():
@@ -153,9 +153,7 @@ def collect_inputs(*, item: Item, space: EmbeddingSpace) -> list[EmbeddingInput]
     if space.embeds_text:
         text = build_item_text(item)
         if text.for_embedding:
-            sha = hashlib.sha256(
-                (salt + space.document_prefix + text.sha256).encode()
-            ).hexdigest()
+            sha = hashlib.sha256((salt + text.sha256).encode()).hexdigest()
             inputs.append(
                 EmbeddingInput(
                     item_id=item.pk, image=None, sha256=sha, text=text.for_embedding

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from embeddings.documents import build_item_text
 from embeddings.encoders.base import ModelUnavailable
@@ -125,6 +126,7 @@ def run_reindex(
     ids = list(items.values_list("pk", flat=True))
     live_spaces = list(spaces)
     for start in range(0, len(ids), batch_size):
+        since = timezone.now()
         batch = list(
             Item.objects.filter(pk__in=ids[start : start + batch_size])
             .order_by("pk")
@@ -133,11 +135,18 @@ def run_reindex(
         if force:
             _forget(batch, spaces=live_spaces, stages=stages)
         for item in batch:
-            _per_item(item, stages=stages, summary=summary)
+            _per_item(item, stages=stages, summary=summary, since=since)
         if Stage.EMBED in stages:
             for space in list(live_spaces):
-                if not _embed_batch(batch, space=space, summary=summary):
+                if not _embed_batch(batch, space=space, summary=summary, since=since):
                     live_spaces.remove(space)
+                    # Park the rest too, so the sweeper releases them with the model.
+                    for item_id in ids[start + batch_size :]:
+                        record_outcome(
+                            item_id=item_id, stage=Stage.EMBED, space=space,
+                            state=JobState.WAITING, since=since,
+                            error=summary.unavailable[space.name],
+                        )  # fmt: skip
         summary.items += len(batch)
         if progress:
             progress(len(batch))
@@ -158,7 +167,7 @@ def _forget(
 
 
 def _per_item(
-    item: Item, *, stages: tuple[Stage, ...], summary: ReindexSummary
+    item: Item, *, stages: tuple[Stage, ...], summary: ReindexSummary, since
 ) -> None:
     for stage, work in ((Stage.OCR, ocr_item), (Stage.INDEX, index_item)):
         if stage not in stages:
@@ -174,17 +183,20 @@ def _per_item(
                 space=None,
                 state=JobState.FAILED,
                 error=error,
+                since=since,
             )
             continue
         if stage == Stage.OCR:
             summary.ocr_images += int(result)
         else:
             summary.indexed += int(bool(result))
-        record_outcome(item_id=item.pk, stage=stage, space=None, state=JobState.DONE)
+        record_outcome(
+            item_id=item.pk, stage=stage, space=None, state=JobState.DONE, since=since
+        )
 
 
 def _embed_batch(
-    batch: list[Item], *, space: EmbeddingSpace, summary: ReindexSummary
+    batch: list[Item], *, space: EmbeddingSpace, summary: ReindexSummary, since
 ) -> bool:
     """Embed a batch in one space; False if the space's model is unavailable."""
     try:
@@ -195,7 +207,7 @@ def _embed_batch(
         for item in batch:
             record_outcome(
                 item_id=item.pk, stage=Stage.EMBED, space=space, state=JobState.WAITING,
-                error=str(exc),
+                error=str(exc), since=since,
             )  # fmt: skip
         return False
     except Exception:
@@ -211,6 +223,7 @@ def _embed_batch(
                 outcomes[item.pk] = (JobState.FAILED, error)
     for item_id, (state, error) in outcomes.items():
         record_outcome(
-            item_id=item_id, stage=Stage.EMBED, space=space, state=state, error=error
-        )
+            item_id=item_id, stage=Stage.EMBED, space=space, state=state, error=error,
+            since=since,
+        )  # fmt: skip
     return True

@@ -18,8 +18,10 @@ from items.models import Item, ItemImage
 
 @transaction.atomic
 def redo_ocr(*, item_ids: list[int]) -> int:
-    """Forget stored OCR so it really runs again, then reprocess everything after it."""
-    OcrResult.objects.filter(image__item_id__in=item_ids).delete()
+    """Mark stored OCR stale so it really runs again, then reprocess everything after it.
+
+    The old text stays searchable until the new text replaces it."""
+    OcrResult.objects.filter(image__item_id__in=item_ids).update(input_sha256="")
     for item_id in item_ids:
         request_processing(item_id=item_id)
     return len(item_ids)
@@ -27,9 +29,11 @@ def redo_ocr(*, item_ids: list[int]) -> int:
 
 @transaction.atomic
 def reembed(*, item_ids: list[int], spaces: list[EmbeddingSpace] | None = None) -> int:
-    """Drop stored vectors (in the given spaces or all) and compute them again."""
+    """Compute vectors again (in the given spaces or all); old ones serve until replaced."""
     chosen = spaces if spaces is not None else list(maintained_spaces())
-    Embedding.objects.filter(item_id__in=item_ids, space__in=chosen).delete()
+    Embedding.objects.filter(item_id__in=item_ids, space__in=chosen).update(
+        input_sha256=""
+    )
     for item_id in item_ids:
         request_processing(item_id=item_id, stages=(Stage.EMBED,), spaces=chosen)
     return len(item_ids)

@@ -4,5 +4,7 @@ from search import views
 
 app_name = "search"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.search, name="home"),
+    path("image/", views.search_by_image, name="image"),
+    path("items/<int:pk>/", views.item_detail, name="item"),
 ]

@@ -13,8 +13,7 @@ from embeddings.encoders.fingerprint import FingerprintEncoder, phash_bits
 from embeddings.models import EmbeddingSpace
 from embeddings.registry import build_encoder
 from embeddings.vectors import InvalidVector, check_vectors
-from tests.conftest import make_image_bytes
-from tests.embeddings.conftest import render_lines
+from tests.conftest import make_image_bytes, render_lines
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from embeddings.ocr import OcrConfig, join_split_syllables, read_text
-from tests.embeddings.conftest import render_lines
+from tests.conftest import render_lines
 
 LINES = [
     "광합성은 빛 에너지를 화학 에너지로 바꾸는 과정이다.",

@@ -23,8 +23,7 @@ from embeddings.models import (
 from embeddings.registry import forget
 from items.models import ItemImage
 from items.services import add_image
-from tests.conftest import make_image_bytes
-from tests.embeddings.conftest import render_lines
+from tests.conftest import make_image_bytes, render_lines
 
 pytestmark = pytest.mark.django_db
 

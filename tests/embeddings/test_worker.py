@@ -21,8 +21,7 @@ from embeddings.models import (
 )
 from items.models import Item
 from items.services import add_image, create_item
-from tests.conftest import WorkerProcess, make_image_bytes
-from tests.embeddings.conftest import render_lines
+from tests.conftest import WorkerProcess, make_image_bytes, render_lines
 
 pytestmark = [
     pytest.mark.worker,

@@ -1,0 +1,87 @@
+"""Query text → a PostgreSQL tsquery, analysed exactly like indexed text (Korean morphemes).
+
+Each whitespace-separated word becomes a group of alternatives (its Korean morphemes and
+their compounds, or the word itself), and groups are ANDed, like websearch_to_tsquery:
+"삼각형 넓이" → (삼각 | 삼각형) & 넓이. A word prefixed with "-" is excluded, "OR" between
+words makes an alternative, and "quoted phrases" match as phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from embeddings.korean import HANGUL, analyze
+
+TOKEN = re.compile(r'-?"[^"]+"|\S+')
+TERM = re.compile(r"[\w]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class AnalysedQuery:
+    tsquery: str  # for to_tsquery(config, …); empty when nothing searchable remains
+    terms: tuple[str, ...]  # surface terms to highlight in snippets
+
+
+def analyse_query(text: str, *, any_word: bool = False) -> AnalysedQuery:
+    """With `any_word`, groups are ORed: for long machine-made queries (a query image's
+    OCR text), where requiring every word would match nothing."""
+    parts: list[str] = []
+    highlight: list[str] = []
+    pending_or = False
+    for token in TOKEN.findall(text or ""):
+        if token == "OR":
+            pending_or = bool(parts)
+            continue
+        negate = token.startswith("-") and len(token) > 1
+        body = token[1:] if negate else token
+        if body.startswith('"') and body.endswith('"'):
+            group = _phrase(body.strip('"'))
+        else:
+            group = _word(body)
+        if not group:
+            continue
+        if not negate:
+            highlight.extend(TERM.findall(body))
+        expression = f"!{group}" if negate else group
+        if pending_or and parts:
+            parts[-1] = f"({parts[-1]} | {expression})"
+        else:
+            parts.append(expression)
+        pending_or = False
+    joiner = " | " if any_word else " & "
+    return AnalysedQuery(
+        tsquery=joiner.join(parts), terms=tuple(dict.fromkeys(highlight))
+    )
+
+
+def _terms(word: str) -> list[str]:
+    analysed = analyze(word) if HANGUL.search(word) else word
+    return list(dict.fromkeys(TERM.findall(analysed)))
+
+
+def _word(word: str) -> str:
+    terms = _terms(word)
+    if not terms:
+        return ""
+    if HANGUL.search(word):
+        alternatives = [f"'{t}'" for t in terms]
+        return (
+            alternatives[0]
+            if len(alternatives) == 1
+            else "(" + " | ".join(alternatives) + ")"
+        )
+    # A Latin word with punctuation ("EDU-CALC") must match all its parts.
+    joined = " & ".join(f"'{t}'" for t in terms)
+    return joined if len(terms) == 1 else f"({joined})"
+
+
+def _phrase(phrase: str) -> str:
+    words = [w for w in phrase.split() if _terms(w)]
+    groups = [_word(w) for w in words]
+    if len(groups) < 2:
+        return groups[0] if groups else ""
+    # Korean words are indexed as several morphemes each, so word adjacency cannot be
+    # expressed as <->; a Korean phrase requires all its words instead.
+    operator = " & " if HANGUL.search(phrase) else " <-> "
+    return "(" + operator.join(groups) + ")"

@@ -1,0 +1,293 @@
+"""Hybrid search: analyse the query, run the branches it calls for, fuse them with RRF,
+and return hits that explain themselves. Also: similar items from an item's own vectors."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from embeddings.models import Embedding, EmbeddingSpace, Metric, SpaceState
+from embeddings.ocr import OcrConfig, OcrFailed, read_text
+from items.models import Item
+from search import branches
+from search.analysis import analyse_query
+from search.filters import Filters, visible_items
+from search.fusion import DEFAULT_RRF_K, FusedHit, fuse
+from search.snippets import matched_terms, snippet
+
+MODES = ("auto", "text", "image", "hybrid")
+# Text share of text + image queries: 70 → text-side branches weigh 1.4, image-side 0.6.
+PRESETS = {"90/10": 0.9, "70/30": 0.7, "50/50": 0.5, "30/70": 0.3, "10/90": 0.1}
+MAX_K = 100
+
+
+class QueryError(ValueError):
+    """The query cannot be run as asked (nothing to search for, unknown mode…)."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str = ""
+    image: bytes | None = None
+    mode: str = "auto"
+    preset: str = "50/50"
+    weights: dict[str, float] = field(default_factory=dict)
+    rrf_k: int = DEFAULT_RRF_K
+    filters: Filters = field(default_factory=Filters)
+    k: int = 20
+    page: int = 1
+    window: int = 100
+    sort: str = "relevance"  # or "newest"
+
+
+@dataclass
+class Hit:
+    item: Item
+    score: float
+    snippet: str  # HTML: escaped text with <mark> around matched terms
+    explain: dict
+
+
+@dataclass
+class SearchResponse:
+    hits: list[Hit]
+    total: int  # fused candidates (before pagination)
+    branches: dict[str, list[tuple[int, float]]]  # per branch: (item id, raw score)
+    unavailable: dict[str, str]  # spaces that could not serve this query
+    weights: dict[str, float]
+    took_ms: int
+    ocr_text: str = ""
+
+
+def run_search(request: SearchRequest, *, user) -> SearchResponse:
+    started = time.monotonic()
+    _validate(request)
+    items = visible_items(user, request.filters)
+    use_text = bool(request.text.strip()) and request.mode in ("auto", "text", "hybrid")
+    use_image = request.image is not None and request.mode in (
+        "auto",
+        "image",
+        "hybrid",
+    )
+    single = request.mode if request.mode not in MODES else None
+    if single:
+        use_text, use_image = bool(request.text.strip()), request.image is not None
+
+    lists: dict[str, list] = {}
+    sides: dict[str, str] = {}
+    unavailable: dict[str, str] = {}
+    analysed = analyse_query(request.text) if use_text else None
+    ocr_text = ""
+    if use_text:
+        lists["fts"] = branches.fulltext_branch(
+            tsquery=analysed.tsquery, items=items, window=request.window
+        )
+        sides["fts"] = "text"
+    if use_image:
+        ocr_text = _read_query_image(request.image)
+        if ocr_text:
+            lists["ocr"] = branches.fulltext_branch(
+                tsquery=analyse_query(ocr_text, any_word=True).tsquery,
+                items=items,
+                window=request.window,
+            )
+            sides["ocr"] = "image"
+    for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
+        _space_branches(
+            space, request, items, use_text, use_image, lists, sides, unavailable
+        )
+
+    if single:
+        if single not in lists:
+            raise QueryError(
+                f"Branch {single!r} did not run for this query; ran: {sorted(lists)}"
+            )
+        lists = {single: lists[single]}
+    weights = _weights(request, sides)
+    fused = fuse(lists, rrf_k=request.rrf_k, weights=weights)
+    page = _sort(fused, request.sort)[
+        (request.page - 1) * request.k : request.page * request.k
+    ]
+    hits = _hits(page, analysed.terms if analysed else (), ocr_text)
+    return SearchResponse(
+        hits=hits,
+        total=len(fused),
+        branches={
+            name: [(h.item_id, h.score) for h in found] for name, found in lists.items()
+        },
+        unavailable=unavailable,
+        weights=weights,
+        took_ms=int((time.monotonic() - started) * 1000),
+        ocr_text=ocr_text,
+    )
+
+
+def similar_items(
+    item: Item, *, user, k: int = 8, rrf_k: int = DEFAULT_RRF_K
+) -> list[Hit]:
+    """Items near this one by its own stored vectors: image → image, text → text, and
+    across modalities in shared spaces."""
+    items = visible_items(user, Filters())
+    lists: dict[str, list] = {}
+    own = Embedding.objects.filter(
+        item=item, space__state=SpaceState.ACTIVE
+    ).select_related("space")
+    for embedding in own:
+        space = embedding.space
+        vector = _stored_vector(embedding)
+        targets = ["image", "text"] if space.modality == "both" else [embedding.source]
+        for target in targets:
+            name = f"{space.name}:{embedding.source}>{target}"
+            if embedding.image_id:
+                name += f"#{embedding.image_id}"
+            lists[name] = branches.vector_branch(
+                space=space, vector=vector, source=target, items=items, window=k * 3,
+                exclude_item=item.pk,
+            )  # fmt: skip
+    fused = fuse(lists, rrf_k=rrf_k)[:k]
+    return _hits(fused, (), "")
+
+
+def _space_branches(
+    space, request, items, use_text, use_image, lists, sides, unavailable
+):
+    if space.available is False:
+        # Workers re-check unavailable spaces and flip the flag when the model appears;
+        # trying to load it on every search would add seconds to each one.
+        if (use_text and space.embeds_text) or (use_image and space.embeds_images):
+            unavailable[space.name] = space.unavailable_reason
+        return
+    targets = {"text": ["text"], "image": ["image"], "both": ["text", "image"]}[
+        space.modality
+    ]
+    if use_text and space.embeds_text:
+        vector = branches.embed_query_text(space, request.text)
+        if vector is None:
+            unavailable[space.name] = space.unavailable_reason or "model unavailable"
+        else:
+            for target in targets:
+                name = f"{space.name}:text>{target}"
+                lists[name] = branches.vector_branch(
+                    space=space,
+                    vector=vector,
+                    source=target,
+                    items=items,
+                    window=request.window,
+                )
+                sides[name] = "text"
+    if use_image and space.embeds_images:
+        vector = branches.embed_query_image(space, request.image)
+        if vector is None:
+            unavailable[space.name] = space.unavailable_reason or "model unavailable"
+            return
+        for target in targets if space.metric != Metric.HAMMING else ["image"]:
+            name = f"{space.name}:image>{target}"
+            lists[name] = branches.vector_branch(
+                space=space,
+                vector=vector,
+                source=target,
+                items=items,
+                window=request.window,
+            )
+            sides[name] = "image"
+
+
+def _weights(request: SearchRequest, sides: dict[str, str]) -> dict[str, float]:
+    share = (
+        PRESETS[request.preset]
+        if "text" in sides.values() and "image" in sides.values()
+        else 0.5
+    )
+    weights = {
+        name: 2 * (share if side == "text" else 1 - share)
+        for name, side in sides.items()
+    }
+    weights.update({k: v for k, v in request.weights.items() if k in weights})
+    return weights
+
+
+def _validate(request: SearchRequest) -> None:
+    if not request.text.strip() and request.image is None:
+        raise QueryError("Type something to search for, or add an image.")
+    if request.preset not in PRESETS:
+        raise QueryError(
+            f"Unknown preset {request.preset!r}; use one of {', '.join(PRESETS)}."
+        )
+    if not 1 <= request.k <= MAX_K:
+        raise QueryError(f"k must be between 1 and {MAX_K}.")
+    if request.page < 1:
+        raise QueryError("page must be 1 or more.")
+    if request.rrf_k < 0:
+        raise QueryError("rrf_k must be 0 or more.")
+    if any(w < 0 for w in request.weights.values()):
+        raise QueryError("Branch weights must be 0 or more.")
+    if request.sort not in ("relevance", "newest"):
+        raise QueryError("sort must be 'relevance' or 'newest'.")
+
+
+def _read_query_image(image: bytes) -> str:
+    import io
+
+    from PIL import Image
+
+    config = OcrConfig.from_settings()
+    try:
+        with Image.open(io.BytesIO(image)) as picture:
+            return read_text(picture, config=config).text
+    except OcrFailed:
+        return ""
+
+
+def _stored_vector(embedding: Embedding):
+    import numpy as np
+
+    if embedding.space.metric == Metric.HAMMING:
+        return np.array([c == "1" for c in str(embedding.bits)], dtype=bool)
+    return np.asarray(embedding.vector, dtype=np.float32)
+
+
+def _sort(fused: list[FusedHit], sort: str) -> list[FusedHit]:
+    if sort == "relevance":
+        return fused
+    updated = dict(
+        Item.objects.filter(pk__in=[h.item_id for h in fused]).values_list(
+            "pk", "updated_at"
+        )
+    )
+    return sorted(fused, key=lambda h: updated[h.item_id], reverse=True)
+
+
+def _hits(fused: list[FusedHit], terms, ocr_text: str) -> list[Hit]:
+    items = Item.objects.prefetch_related("images").in_bulk([h.item_id for h in fused])
+    documents = dict(
+        Item.objects.filter(pk__in=items).values_list("pk", "search_document__text")
+    )
+    hits = []
+    for entry in fused:
+        item = items[entry.item_id]
+        text = documents.get(item.pk) or f"{item.title}\n{item.body}"
+        query_terms = list(terms) + [w for w in ocr_text.split() if len(w) > 1][:20]
+        hits.append(
+            Hit(
+                item=item,
+                score=round(entry.score, 6),
+                snippet=snippet(text, query_terms),
+                explain={
+                    "branches": {
+                        name: _explain(contribution)
+                        for name, contribution in entry.contributions.items()
+                    },
+                    "matched_terms": matched_terms(item, text, query_terms),
+                },
+            )
+        )
+    return hits
+
+
+def _explain(contribution) -> dict[str, float]:
+    return {
+        "rank": contribution.rank,
+        "raw_score": contribution.raw_score,
+        "weight": contribution.weight,
+        "rrf": round(contribution.rrf, 6),
+    }

@@ -1,0 +1,171 @@
+"""Hybrid search on a judged corpus: each branch finds what only it can find."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, User
+
+from items.models import ItemKind, Status
+from items.services import add_image, create_item
+from search.engine import QueryError, SearchRequest, run_search, similar_items
+from search.filters import Filters
+from tests.conftest import make_image_bytes, process
+
+pytestmark = pytest.mark.django_db
+ANON = AnonymousUser()
+
+
+def ids(response) -> list[int]:
+    return [hit.item.pk for hit in response.hits]
+
+
+def test_phrase_only_in_ocr_text_ranks_top_5_with_an_ocr_explanation(corpus):
+    response = run_search(
+        SearchRequest(text="beaker cleaning", mode="hybrid"), user=ANON
+    )
+    assert corpus.ocr_only.pk in ids(response)[:5]
+    hit = next(h for h in response.hits if h.item.pk == corpus.ocr_only.pk)
+    assert "fts" in hit.explain["branches"]
+    assert {"term": "beaker", "in": ["image text"]} in hit.explain["matched_terms"]
+
+
+def test_exact_image_finds_its_item_first(corpus):
+    response = run_search(
+        SearchRequest(image=corpus.photo_bytes, mode="image"), user=ANON
+    )
+    assert ids(response)[0] == corpus.photo.pk
+    branches = response.hits[0].explain["branches"]
+    assert branches["fingerprint:image>image"]["rank"] == 1
+    assert branches["test-clip:image>image"]["rank"] == 1
+
+
+def test_korean_word_inside_an_agglutinated_phrase_matches_full_text(corpus):
+    for word in ("넓이", "삼각형"):
+        response = run_search(SearchRequest(text=word, mode="fts"), user=ANON)
+        assert ids(response) == [corpus.compound.pk], word
+    assert (
+        "<mark>넓이</mark>"
+        in run_search(SearchRequest(text="넓이", mode="fts"), user=ANON).hits[0].snippet
+    )
+
+
+def test_semantic_text_branch_finds_paraphrases(corpus):
+    response = run_search(
+        SearchRequest(text="따뜻한 음료를 담는 잔", mode="e5-small:text>text"),
+        user=ANON,
+    )
+    assert ids(response)[0] == corpus.mug.pk
+
+
+def test_anonymous_users_never_see_drafts(corpus):
+    # The draft shares the exact image of a published item and matches the text query.
+    for request in (
+        SearchRequest(text="머그컵"),
+        SearchRequest(image=corpus.photo_bytes),
+        SearchRequest(
+            text="머그컵",
+            image=corpus.photo_bytes,
+            filters=Filters(statuses=("draft",)),
+        ),
+    ):
+        assert corpus.draft.pk not in ids(run_search(request, user=ANON))
+    similar = similar_items(corpus.photo, user=ANON)
+    assert corpus.draft.pk not in [hit.item.pk for hit in similar]
+
+
+def test_staff_may_ask_for_drafts(corpus):
+    staff = User.objects.create_user("ed", is_staff=True)
+    response = run_search(
+        SearchRequest(text="머그컵", filters=Filters(statuses=("draft",))), user=staff
+    )
+    assert ids(response) == [corpus.draft.pk] or corpus.draft.pk in ids(response)
+    assert all(hit.item.status == Status.DRAFT for hit in response.hits)
+
+
+def test_similar_items_come_from_the_items_own_vectors(corpus):
+    staff = User.objects.create_user("ed", is_staff=True)
+    similar = similar_items(corpus.photo, user=staff)
+    assert similar[0].item.pk == corpus.draft.pk  # the same picture
+    assert "fingerprint:image>image" in "".join(similar[0].explain["branches"])
+    assert corpus.photo.pk not in [hit.item.pk for hit in similar]
+
+
+def test_ocr_text_is_escaped_in_snippets(db, test_clip_space):
+    from embeddings.models import OcrResult
+    from embeddings.pipeline import index_item
+
+    item = create_item(title="Unsafe", body="", status=Status.PUBLISHED)
+    add_image(item=item, upload=io.BytesIO(make_image_bytes()), filename="x.png")
+    process(item)
+    # Whatever tesseract reads is untrusted: an image can show markup like any text.
+    OcrResult.objects.filter(image__item=item).update(
+        text='<script>alert("x")</script> beaker <img src=x onerror=alert(1)>'
+    )
+    index_item(item=item)
+    hit = run_search(SearchRequest(text="beaker", mode="fts"), user=ANON).hits[0]
+    assert "<script>" not in hit.snippet and "<img" not in hit.snippet
+    assert "&lt;script&gt;" in hit.snippet and "<mark>beaker</mark>" in hit.snippet
+
+
+def test_filtered_vector_query_returns_k_when_k_match(db, test_clip_space):
+    for n in range(30):
+        kind = ItemKind.PRODUCT if n % 2 else ItemKind.DOCUMENT
+        item = create_item(
+            title=f"item {n}", body=f"물건 설명 {n}", kind=kind, status=Status.PUBLISHED
+        )
+        add_image(item=item, upload=io.BytesIO(make_image_bytes(color=f"#{n:02x}{n:02x}80")),
+                  filename=f"{n}.png")  # fmt: skip
+        process(item)
+    request = SearchRequest(
+        text="물건",
+        mode="test-clip:text>image",
+        k=12,
+        filters=Filters(kinds=("product",)),
+    )
+    response = run_search(request, user=ANON)
+    assert len(response.hits) == 12
+    assert all(hit.item.kind == ItemKind.PRODUCT for hit in response.hits)
+
+
+def test_presets_shift_weight_between_text_and_image(corpus):
+    def score(response, item):
+        return next(h.score for h in response.hits if h.item.pk == item.pk)
+
+    both = {"text": "머그컵", "image": corpus.photo_bytes}
+    text_heavy = run_search(SearchRequest(**both, preset="90/10"), user=ANON)
+    image_heavy = run_search(SearchRequest(**both, preset="10/90"), user=ANON)
+    assert text_heavy.weights["fts"] == pytest.approx(1.8)
+    assert text_heavy.weights["fingerprint:image>image"] == pytest.approx(0.2)
+    assert image_heavy.weights["fts"] == pytest.approx(0.2)
+    assert ids(text_heavy)[0] == corpus.mug.pk
+    # The photo is the image's exact match: leaning on the image lifts it, the mug falls.
+    assert score(image_heavy, corpus.photo) > score(text_heavy, corpus.photo)
+    assert score(image_heavy, corpus.mug) < score(text_heavy, corpus.mug)
+
+
+def test_query_embeddings_are_cached(corpus):
+    from search import embedding_cache
+
+    embedding_cache.clear()
+    run_search(SearchRequest(text="머그컵"), user=ANON)
+    misses = embedding_cache.stats["misses"]
+    run_search(SearchRequest(text="머그컵"), user=ANON)
+    assert embedding_cache.stats["misses"] == misses
+    assert embedding_cache.stats["hits"] >= 2  # e5-small and test-clip
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (SearchRequest(), "Type something"),
+        (SearchRequest(text="x", preset="60/40"), "Unknown preset"),
+        (SearchRequest(text="x", k=0), "k must be"),
+        (SearchRequest(text="x", mode="nope"), "did not run"),
+        (SearchRequest(text="x", weights={"fts": -1}), "0 or more"),
+    ],
+)
+def test_bad_requests_are_clear_errors(db, request_, message):
+    with pytest.raises(QueryError, match=message):
+        run_search(request_, user=ANON)
