@@ -220,7 +220,15 @@ class SearchDocument(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [GinIndex(fields=["tsv"], name="search_document_tsv")]
+        indexes = [
+            GinIndex(fields=["tsv"], name="search_document_tsv"),
+            # Trigram matching for identifiers the tokenizer splits: model numbers, codes.
+            GinIndex(
+                fields=["text"],
+                name="search_document_text_trgm",
+                opclasses=["gin_trgm_ops"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Search document of item {self.item_id}"

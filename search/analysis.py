@@ -9,6 +9,7 @@ words makes an alternative, and "quoted phrases" match as phrases.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from embeddings.korean import HANGUL, analyze
@@ -23,9 +24,16 @@ class AnalysedQuery:
     terms: tuple[str, ...]  # surface terms to highlight in snippets
 
 
-def analyse_query(text: str, *, any_word: bool = False) -> AnalysedQuery:
+def analyse_query(
+    text: str,
+    *,
+    any_word: bool = False,
+    synonyms: Mapping[str, Sequence[str]] | None = None,
+) -> AnalysedQuery:
     """With `any_word`, groups are ORed: for long machine-made queries (a query image's
-    OCR text), where requiring every word would match nothing."""
+    OCR text), where requiring every word would match nothing. `synonyms` maps a
+    (case-folded) query word to alternatives that may match instead of it."""
+    synonyms = synonyms or {}
     parts: list[str] = []
     highlight: list[str] = []
     pending_or = False
@@ -39,6 +47,13 @@ def analyse_query(text: str, *, any_word: bool = False) -> AnalysedQuery:
             group = _phrase(body.strip('"'))
         else:
             group = _word(body)
+            alternatives = [_word(alt) for alt in synonyms.get(body.casefold(), ())]
+            alternatives = [a for a in alternatives if a and a != group]
+            if group and alternatives:
+                group = "(" + " | ".join([group, *alternatives]) + ")"
+                highlight.extend(
+                    t for a in synonyms[body.casefold()] for t in TERM.findall(a)
+                )
         if not group:
             continue
         if not negate:

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 import numpy as np
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    TrigramWordSimilarity,
+)
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from PIL import Image
@@ -41,6 +46,31 @@ def fulltext_branch(
         .values_list("item_id", "rank")[:window]
     )
     return [BranchHit(item_id=item_id, score=float(rank)) for item_id, rank in rows]
+
+
+# Letters and digits together, or a word joined by - _ . / (model numbers, codes, file
+# names): what full-text tokenisers split apart and trigram matching finds whole.
+IDENTIFIER = re.compile(r"^(?=.*[A-Za-z가-힣])(?=.*\d)\S{3,}$|^\w+[-_./]\w+\S*$")
+
+
+def identifier_terms(text: str) -> str:
+    return " ".join(token for token in text.split() if IDENTIFIER.match(token))
+
+
+def identifier_branch(
+    *, text: str, items: QuerySet[Item], window: int
+) -> list[BranchHit]:
+    """Documents containing the query's identifier-like tokens, by trigram similarity."""
+    terms = identifier_terms(text)
+    if not terms:
+        return []
+    rows = (
+        SearchDocument.objects.filter(item__in=items, text__trigram_word_similar=terms)
+        .annotate(similarity=TrigramWordSimilarity(terms, "text"))
+        .order_by("-similarity", "item_id")
+        .values_list("item_id", "similarity")[:window]
+    )
+    return [BranchHit(item_id=item_id, score=round(float(s), 4)) for item_id, s in rows]
 
 
 def vector_branch(

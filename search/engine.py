@@ -13,6 +13,7 @@ from search import branches
 from search.analysis import analyse_query
 from search.filters import Filters, visible_items
 from search.fusion import DEFAULT_RRF_K, FusedHit, fuse
+from search.models import synonym_map
 from search.snippets import matched_terms, snippet
 
 MODES = ("auto", "text", "image", "hybrid")
@@ -76,13 +77,18 @@ def run_search(request: SearchRequest, *, user) -> SearchResponse:
     lists: dict[str, list] = {}
     sides: dict[str, str] = {}
     unavailable: dict[str, str] = {}
-    analysed = analyse_query(request.text) if use_text else None
+    analysed = analyse_query(request.text, synonyms=synonym_map()) if use_text else None
     ocr_text = ""
     if use_text:
         lists["fts"] = branches.fulltext_branch(
             tsquery=analysed.tsquery, items=items, window=request.window
         )
         sides["fts"] = "text"
+        if branches.identifier_terms(request.text):
+            lists["identifier"] = branches.identifier_branch(
+                text=request.text, items=items, window=request.window
+            )
+            sides["identifier"] = "text"
     if use_image:
         ocr_text = _read_query_image(request.image)
         if ocr_text:

@@ -169,3 +169,31 @@ def test_query_embeddings_are_cached(corpus):
 def test_bad_requests_are_clear_errors(db, request_, message):
     with pytest.raises(QueryError, match=message):
         run_search(request_, user=ANON)
+
+
+def test_synonyms_expand_queries_without_reindexing(corpus):
+    from search.models import Synonym
+
+    assert corpus.mug.pk not in ids(
+        run_search(SearchRequest(text="tumbler", mode="fts"), user=ANON)
+    )
+    synonym = Synonym(term="Tumbler", alternatives=["머그컵", " cup "])
+    synonym.full_clean()
+    synonym.save()
+    assert synonym.term == "tumbler" and synonym.alternatives == ["머그컵", "cup"]
+    response = run_search(SearchRequest(text="tumbler", mode="fts"), user=ANON)
+    assert ids(response) == [corpus.mug.pk]
+    assert "<mark>머그컵</mark>" in response.hits[0].snippet
+
+
+def test_identifier_branch_finds_model_numbers(db, test_clip_space):
+    coded = create_item(title="Running shoes", body="Model RUN-S220, size 270.",
+                        status=Status.PUBLISHED, kind=ItemKind.PRODUCT)  # fmt: skip
+    other = create_item(
+        title="Walking shoes", body="Model WLK-100.", status=Status.PUBLISHED
+    )
+    for item in (coded, other):
+        process(item)
+    response = run_search(SearchRequest(text="RUN-S220", mode="identifier"), user=ANON)
+    assert ids(response) == [coded.pk]
+    assert response.hits[0].explain["branches"]["identifier"]["raw_score"] > 0.5

@@ -1,0 +1,47 @@
+"""Editor-managed search vocabulary."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Synonym(models.Model):
+    """Query words that should also find other words, applied at query time: editing a
+    synonym changes results at once, with no reindexing."""
+
+    term = models.CharField(max_length=100, unique=True, help_text="e.g. 머그컵")
+    alternatives = ArrayField(
+        models.CharField(max_length=100),
+        help_text="Comma-separated, e.g. 머그, mug, cup",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {', '.join(self.alternatives)}"
+
+    def clean(self) -> None:
+        self.term = " ".join(self.term.split()).casefold()
+        self.alternatives = [
+            a
+            for a in dict.fromkeys(
+                " ".join(x.split()).casefold() for x in self.alternatives
+            )
+            if a
+        ]
+        if not self.term:
+            raise ValidationError({"term": "A term is required."})
+        if len(self.term.split()) > 1:
+            raise ValidationError(
+                {"term": "One word: synonyms expand single query words."}
+            )
+        if not self.alternatives:
+            raise ValidationError({"alternatives": "Give at least one alternative."})
+
+
+def synonym_map() -> dict[str, list[str]]:
+    return dict(Synonym.objects.values_list("term", "alternatives"))
