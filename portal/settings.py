@@ -173,6 +173,9 @@ TORCH_THREADS = env_int("TORCH_THREADS", 1)
 # test suite turns it on.
 EMBEDDINGS_ALLOW_TEST_MODELS = env_bool("EMBEDDINGS_ALLOW_TEST_MODELS", False)
 EMBED_BATCH_SIZE = env_int("EMBED_BATCH_SIZE", 16)
+# Optional cross-encoder that re-scores the fused top RERANK_TOP candidates.
+RERANKER_MODEL = env_str("RERANKER_MODEL", "")
+RERANK_TOP = env_int("RERANK_TOP", 30)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 JOB_RETRY_BASE_SECONDS = env_int("JOB_RETRY_BASE_SECONDS", 10)
 # A pending job not picked up within this time is sent again (broker outage, lost message).

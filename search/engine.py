@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from embeddings.models import Embedding, EmbeddingSpace, Metric, SpaceState
 from embeddings.ocr import OcrConfig, OcrFailed, read_text
 from items.models import Item
@@ -14,6 +16,7 @@ from search.analysis import analyse_query
 from search.filters import Filters, visible_items
 from search.fusion import DEFAULT_RRF_K, FusedHit, fuse
 from search.models import synonym_map
+from search.rerank import rerank_scores, reranker_status
 from search.snippets import matched_terms, snippet
 
 MODES = ("auto", "text", "image", "hybrid")
@@ -39,6 +42,7 @@ class SearchRequest:
     page: int = 1
     window: int = 100
     sort: str = "relevance"  # or "newest"
+    rerank: bool = True
 
 
 @dataclass
@@ -58,6 +62,7 @@ class SearchResponse:
     weights: dict[str, float]
     took_ms: int
     ocr_text: str = ""
+    reranker: str = ""  # what the second stage did, or why it did not run
 
 
 def run_search(request: SearchRequest, *, user) -> SearchResponse:
@@ -111,10 +116,17 @@ def run_search(request: SearchRequest, *, user) -> SearchResponse:
         lists = {single: lists[single]}
     weights = _weights(request, sides)
     fused = fuse(lists, rrf_k=request.rrf_k, weights=weights)
+    reranked: dict[int, dict[str, float]] = {}
+    reranker = "off for this query"
+    if request.rerank and use_text:
+        fused, reranked, reranker = _rerank(request.text, fused)
     page = _sort(fused, request.sort)[
         (request.page - 1) * request.k : request.page * request.k
     ]
     hits = _hits(page, analysed.terms if analysed else (), ocr_text)
+    for hit in hits:
+        if hit.item.pk in reranked:
+            hit.explain["reranker"] = reranked[hit.item.pk]
     return SearchResponse(
         hits=hits,
         total=len(fused),
@@ -125,6 +137,7 @@ def run_search(request: SearchRequest, *, user) -> SearchResponse:
         weights=weights,
         took_ms=int((time.monotonic() - started) * 1000),
         ocr_text=ocr_text,
+        reranker=reranker,
     )
 
 
@@ -196,6 +209,32 @@ def _space_branches(
                 window=request.window,
             )
             sides[name] = "image"
+
+
+def _rerank(text: str, fused: list[FusedHit]):
+    """Reorder the fused top candidates by cross-encoder score, when a reranker is set."""
+    status = reranker_status()
+    if not status.available:
+        return fused, {}, status.reason
+    top = fused[: settings.RERANK_TOP]
+    texts = dict(
+        Item.objects.filter(pk__in=[h.item_id for h in top]).values_list(
+            "pk", "search_document__text"
+        )
+    )
+    scores = rerank_scores(text, [texts.get(h.item_id) or "" for h in top])
+    if scores is None:
+        return fused, {}, "the reranker could not score this query"
+    info = {
+        hit.item_id: {"score": round(score, 4), "fused_rank": rank}
+        for rank, (hit, score) in enumerate(zip(top, scores, strict=True), start=1)
+    }
+    order = sorted(top, key=lambda h: -info[h.item_id]["score"])
+    return (
+        order + fused[len(top) :],
+        info,
+        f"re-scored the top {len(top)} with {status.model}",
+    )
 
 
 def _weights(request: SearchRequest, sides: dict[str, str]) -> dict[str, float]:
