@@ -57,11 +57,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "portal",
     "items",
     "embeddings",
     "search",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +164,37 @@ CELERY_BEAT_SCHEDULE = {
         "task": "embeddings.sweep_jobs",
         "schedule": float(env_int("SWEEP_INTERVAL_SECONDS", 60)),
     }
+}
+
+# API: session auth for the browser, tokens for clients; JSON errors; throttles.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first, so unauthenticated API calls get 401 with WWW-Authenticate.
+        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.handle_exception",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "search": env_str("THROTTLE_SEARCH", "120/min"),
+        "embeddings": env_str("THROTTLE_EMBEDDINGS", "600/min"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Multimodal RAG Portal API",
+    "DESCRIPTION": "Items, hybrid search, similar items, zero-shot classification, "
+    "processing jobs, health, and OpenAI-compatible embeddings.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Processing pipeline: OCR, embeddings, jobs.

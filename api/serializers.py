@@ -1,0 +1,277 @@
+"""Request and response shapes of the API (also the OpenAPI schema's source)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from embeddings.models import ProcessingJob
+from items.models import Item, ItemImage, ItemKind, Language, Status
+from search.engine import MAX_K, MODES, PRESETS
+
+
+# ---- errors -------------------------------------------------------------------------
+class ErrorDetailSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    type = serializers.CharField()
+    code = serializers.CharField(allow_null=True)
+    param = serializers.CharField(allow_null=True)
+    fields = serializers.DictField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+# ---- OpenAI-compatible embeddings -----------------------------------------------------
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+)
+class StringOrListField(serializers.Field):
+    """`input`: a string or a list of strings (token arrays are not supported)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            return [data]
+        if isinstance(data, list) and all(isinstance(x, str) for x in data):
+            return data
+        raise serializers.ValidationError(
+            "Must be a string or a list of strings (token arrays are not supported); "
+            "images as data:image/...;base64,... strings."
+        )
+
+    def to_representation(self, value):
+        return value
+
+
+class EmbeddingsRequestSerializer(serializers.Serializer):
+    input = StringOrListField(
+        help_text="A string or a list of strings; images as data URIs."
+    )
+    model = serializers.CharField(
+        help_text="An embedding space name, see GET /v1/models."
+    )
+    dimensions = serializers.IntegerField(required=False, min_value=1, allow_null=True)
+    encoding_format = serializers.ChoiceField(
+        choices=["float", "base64"], required=False, default="float"
+    )
+    input_type = serializers.ChoiceField(
+        choices=["document", "query"], required=False, default="document",
+        help_text="Extension: e5-style prefix for queries or documents.",
+    )  # fmt: skip
+    user = serializers.CharField(required=False, allow_blank=True)
+
+
+class EmbeddingDataSerializer(serializers.Serializer):
+    object = serializers.CharField(default="embedding")
+    index = serializers.IntegerField()
+    embedding = serializers.JSONField(help_text="A list of floats, or a base64 string.")
+
+
+class UsageSerializer(serializers.Serializer):
+    prompt_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+
+
+class EmbeddingsResponseSerializer(serializers.Serializer):
+    object = serializers.CharField(default="list")
+    data = EmbeddingDataSerializer(many=True)
+    model = serializers.CharField()
+    usage = UsageSerializer()
+
+
+class ModelSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField()
+    created = serializers.IntegerField()
+    owned_by = serializers.CharField()
+    state = serializers.CharField()
+    modality = serializers.CharField()
+    dimension = serializers.IntegerField()
+    available = serializers.BooleanField(allow_null=True)
+    unavailable_reason = serializers.CharField(allow_blank=True)
+
+
+class ModelListSerializer(serializers.Serializer):
+    object = serializers.CharField()
+    data = ModelSerializer(many=True)
+
+
+# ---- search -------------------------------------------------------------------------
+class SearchFiltersSerializer(serializers.Serializer):
+    kind = serializers.ListField(
+        child=serializers.ChoiceField(choices=ItemKind.choices), required=False
+    )
+    language = serializers.ListField(
+        child=serializers.ChoiceField(choices=Language.choices), required=False
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False
+    )
+    status = serializers.ListField(
+        child=serializers.ChoiceField(choices=Status.choices), required=False
+    )
+
+
+class SearchRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, default=""
+    )
+    image_b64 = serializers.CharField(required=False, allow_blank=True, default="")
+    mode = serializers.CharField(
+        required=False, default="auto", help_text=f"{', '.join(MODES)} or a branch name"
+    )
+    preset = serializers.ChoiceField(
+        choices=list(PRESETS), required=False, default="50/50"
+    )
+    weights = serializers.DictField(
+        child=serializers.FloatField(min_value=0), required=False
+    )
+    rrf_k = serializers.IntegerField(
+        required=False, min_value=0, max_value=1000, default=60
+    )
+    filters = SearchFiltersSerializer(required=False)
+    k = serializers.IntegerField(
+        required=False, default=20, help_text=f"clamped to 1..{MAX_K}"
+    )
+    page = serializers.IntegerField(
+        required=False, min_value=1, max_value=1000, default=1
+    )
+    sort = serializers.ChoiceField(
+        choices=["relevance", "newest"], required=False, default="relevance"
+    )
+    debug = serializers.BooleanField(required=False, default=False)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    snippet = serializers.CharField(help_text="HTML: escaped text, matches in <mark>.")
+    thumbnail_url = serializers.CharField(allow_null=True)
+    score = serializers.FloatField()
+    explain = serializers.DictField()
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    query = serializers.DictField()
+    results = SearchHitSerializer(many=True)
+    total = serializers.IntegerField()
+    took_ms = serializers.IntegerField()
+    debug = serializers.DictField(allow_null=True)
+
+
+# ---- items, images, jobs ----------------------------------------------------------------
+class ItemImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    ocr_text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ItemImage
+        fields = ["id", "url", "thumbnail_url", "caption", "alt_text", "position",
+                  "page_number", "width", "height", "format", "ocr_text"]  # fmt: skip
+
+    def get_url(self, obj) -> str:
+        return _absolute(self.context, obj.image.url)
+
+    def get_thumbnail_url(self, obj) -> str | None:
+        return _absolute(self.context, obj.thumbnail.url) if obj.thumbnail else None
+
+    def get_ocr_text(self, obj) -> str | None:
+        ocr = getattr(obj, "ocr", None)
+        return ocr.text if ocr is not None else None
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    images = ItemImageSerializer(many=True, read_only=True)
+    processing = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Item
+        fields = ["id", "kind", "title", "body", "subject", "tags", "language", "status",
+                  "metadata", "created_at", "updated_at", "published_at", "images",
+                  "processing"]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at", "published_at"]
+
+    def get_processing(self, obj) -> list[dict]:
+        return [
+            {
+                "stage": j.stage,
+                "space": j.space.name if j.space else None,
+                "state": j.state,
+                "attempts": j.attempts,
+                "last_error": j.last_error,
+            }
+            for j in obj.jobs.all()
+        ]
+
+    def validate(self, attrs):
+        instance = Item(**{**_current(self.instance), **attrs})
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        try:
+            instance.full_clean(exclude=["author"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return {**attrs, "tags": instance.tags, "title": instance.title}
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField()
+    caption = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, default=""
+    )
+    alt_text = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, default=""
+    )
+    page_number = serializers.IntegerField(required=False, min_value=1, allow_null=True)
+
+
+class JobSerializer(serializers.ModelSerializer):
+    space = serializers.CharField(source="space.name", allow_null=True, default=None)
+
+    class Meta:
+        model = ProcessingJob
+        fields = ["id", "item", "stage", "space", "state", "attempts", "last_error",
+                  "requested_at", "started_at", "finished_at"]  # fmt: skip
+
+
+class ClassifyRequestSerializer(serializers.Serializer):
+    image_b64 = serializers.CharField(required=False, allow_blank=True, default="")
+    item_id = serializers.IntegerField(required=False, allow_null=True)
+    labels = serializers.ListField(
+        child=serializers.CharField(max_length=200), min_length=2, max_length=100
+    )
+    template = serializers.CharField(
+        required=False, default="a photo of {}", max_length=200
+    )
+    model = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if bool(attrs["image_b64"]) == bool(attrs.get("item_id")):
+            raise serializers.ValidationError(
+                "Give exactly one of image_b64 or item_id."
+            )
+        if "{}" not in attrs["template"]:
+            raise serializers.ValidationError(
+                {"template": ["Must contain {} for the label."]}
+            )
+        return attrs
+
+
+class ClassifyResponseSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    labels = serializers.ListField(child=serializers.DictField())
+
+
+def _absolute(context, url: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request else url
+
+
+def _current(instance) -> dict:
+    if instance is None:
+        return {}
+    return {f: getattr(instance, f) for f in ["kind", "title", "body", "subject", "tags",
+                                              "language", "status", "metadata"]}  # fmt: skip

@@ -1,0 +1,31 @@
+"""API routes: /api/…, the OpenAI-compatible /v1/…, /health, and the OpenAPI schema."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api.views.classify import ClassifyView
+from api.views.health import HealthView
+from api.views.items import ItemViewSet, JobViewSet
+from api.views.openai import EmbeddingsView, ModelsView
+from api.views.search import SearchView, SimilarView
+
+router = DefaultRouter(trailing_slash=True)
+router.register("items", ItemViewSet, basename="item")
+router.register("jobs", JobViewSet, basename="job")
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+    path("api/search/", SearchView.as_view(), name="api-search"),
+    path("api/items/<int:pk>/similar/", SimilarView.as_view(), name="api-similar"),
+    path("api/classify/", ClassifyView.as_view(), name="api-classify"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
+    path("v1/embeddings", EmbeddingsView.as_view(), name="v1-embeddings"),
+    path("v1/models", ModelsView.as_view(), name="v1-models"),
+    path("health", HealthView.as_view(), name="health"),
+]
