@@ -258,3 +258,11 @@ def test_unknown_api_urls_are_json_404s(anon, db):
     response = anon.get("/api/items/not-a-number/")
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "not_found_error"
+
+
+def test_schema_and_local_docs_page(anon, db):
+    schema = anon.get("/api/schema/")
+    assert schema.status_code == 200 and b"/v1/embeddings" in schema.content
+    docs = anon.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"drf_spectacular_sidecar/swagger-ui-dist" in docs.content  # served locally
