@@ -112,7 +112,7 @@ def embed_query_text(space: EmbeddingSpace, text: str) -> np.ndarray | None:
     """The query text's vector in `space`, or None if the space's model is unavailable."""
     payload = (space.query_prefix + text).encode()
     key = embedding_cache.cache_key(
-        space_id=space.pk, version=space.version, kind="text", payload=payload
+        space_id=space.pk, signature=space.model_signature, kind="text", payload=payload
     )
     cached = embedding_cache.get(key)
     if cached is not None:
@@ -128,7 +128,10 @@ def embed_query_text(space: EmbeddingSpace, text: str) -> np.ndarray | None:
 
 def embed_query_image(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray | None:
     key = embedding_cache.cache_key(
-        space_id=space.pk, version=space.version, kind="image", payload=image_bytes
+        space_id=space.pk,
+        signature=space.model_signature,
+        kind="image",
+        payload=image_bytes,
     )
     cached = embedding_cache.get(key)
     if cached is not None:

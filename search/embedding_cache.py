@@ -1,7 +1,8 @@
-"""An LRU of query embeddings, keyed by a SHA-256 of the space (and its version) and input.
+"""An LRU of query embeddings, keyed by a SHA-256 of the space, its model and the input.
 
 Popular queries and repeated image searches skip the model entirely; the key includes the
-space version so a re-configured model never serves stale vectors.
+space's model signature (version, backend, model, weights, options), so a re-configured
+model never serves stale vectors.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ _entries: OrderedDict[str, np.ndarray] = OrderedDict()
 stats = {"hits": 0, "misses": 0}
 
 
-def cache_key(*, space_id: int, version: int, kind: str, payload: bytes) -> str:
+def cache_key(*, space_id: int, signature: str, kind: str, payload: bytes) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{space_id}:{version}:{kind}:".encode())
+    digest.update(f"{space_id}:{signature}:{kind}:".encode())
     digest.update(payload)
     return digest.hexdigest()
 

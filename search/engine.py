@@ -184,31 +184,33 @@ def _space_branches(
         if vector is None:
             unavailable[space.name] = space.unavailable_reason or "model unavailable"
         else:
-            for target in targets:
-                name = f"{space.name}:text>{target}"
-                lists[name] = branches.vector_branch(
-                    space=space,
-                    vector=vector,
-                    source=target,
-                    items=items,
-                    window=request.window,
-                )
-                sides[name] = "text"
+            _add_vector_branches(
+                space, vector, "text", targets, request, items, lists, sides
+            )
     if use_image and space.embeds_images:
         vector = branches.embed_query_image(space, request.image)
         if vector is None:
             unavailable[space.name] = space.unavailable_reason or "model unavailable"
             return
-        for target in targets if space.metric != Metric.HAMMING else ["image"]:
-            name = f"{space.name}:image>{target}"
-            lists[name] = branches.vector_branch(
-                space=space,
-                vector=vector,
-                source=target,
-                items=items,
-                window=request.window,
-            )
-            sides[name] = "image"
+        if space.metric == Metric.HAMMING:
+            targets = ["image"]  # fingerprints exist for images only
+        _add_vector_branches(
+            space, vector, "image", targets, request, items, lists, sides
+        )
+
+
+def _add_vector_branches(space, vector, side, targets, request, items, lists, sides):
+    """One nearest-neighbour branch per target modality, named `<space>:<side>><target>`."""
+    for target in targets:
+        name = f"{space.name}:{side}>{target}"
+        lists[name] = branches.vector_branch(
+            space=space,
+            vector=vector,
+            source=target,
+            items=items,
+            window=request.window,
+        )
+        sides[name] = side
 
 
 def _rerank(text: str, fused: list[FusedHit]):

@@ -197,3 +197,19 @@ def test_identifier_branch_finds_model_numbers(db, test_clip_space):
     response = run_search(SearchRequest(text="RUN-S220", mode="identifier"), user=ANON)
     assert ids(response) == [coded.pk]
     assert response.hits[0].explain["branches"]["identifier"]["raw_score"] > 0.5
+
+
+def test_changing_a_model_invalidates_cached_query_vectors(corpus, test_clip_space):
+    from search import embedding_cache
+    from search.branches import embed_query_text
+
+    embedding_cache.clear()
+    first = embed_query_text(test_clip_space, "머그컵")
+    test_clip_space.options = {"seed": 3}
+    test_clip_space.save()
+    from embeddings.registry import forget
+
+    forget(test_clip_space)
+    second = embed_query_text(test_clip_space, "머그컵")
+    assert embedding_cache.stats["misses"] == 2
+    assert not (first == second).all()
