@@ -44,6 +44,8 @@ os.environ.setdefault("EMBEDDED_DB_NAME", "portal_bench_search")
 os.environ["EMBEDDINGS_ALLOW_TEST_MODELS"] = "1"
 os.environ.setdefault("QUEUE_PREFIX", "bench-")
 os.environ.setdefault("RERANKER_MODEL", "")  # measured without the optional reranker
+# As in production: DEBUG (the development default) logs every SQL statement in memory.
+os.environ.setdefault("DEBUG", "0")
 
 GENERATOR = 1  # bump when the corpus generator changes: stored corpora are rebuilt
 TOPICS = 200
@@ -841,6 +843,7 @@ def measure(size: int, args) -> tuple[list[Row], list[str]]:
         uncached.notes = [
             f"{np.mean([s[1] for s in sizes]):.1f} branches, {np.mean([s[0] for s in sizes]):.0f} hits"
         ]
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as captured:
             run_search(request, user=None)
         cached.notes = [
