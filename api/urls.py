@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api.views.classify import ClassifyView
-from api.views.health import HealthView
+from api.views.health import HealthView, LiveView, ReadyView
 from api.views.items import ItemViewSet, JobViewSet
 from api.views.openai import EmbeddingsView, ModelsView
 from api.views.search import SearchView, SimilarView
@@ -28,4 +28,6 @@ urlpatterns = [
     path("v1/embeddings", EmbeddingsView.as_view(), name="v1-embeddings"),
     path("v1/models", ModelsView.as_view(), name="v1-models"),
     path("health", HealthView.as_view(), name="health"),
+    path("health/live", LiveView.as_view(), name="health-live"),
+    path("health/ready", ReadyView.as_view(), name="health-ready"),
 ]

@@ -99,24 +99,26 @@ _RUNNING = f"{_JOB}.state = 'running'"
 
 
 def dispatch_ready_jobs(
-    *, item_ids: list[int] | None = None, stale_before: datetime | None = None
+    *,
+    item_ids: list[int] | None = None,
+    stale_before: datetime | None = None,
+    resend: bool = False,
 ) -> int:
     """Send pending jobs whose prerequisites are met; returns how many were sent.
 
     Without `stale_before`, only jobs never sent are sent; with it, also those sent before
-    that time and still pending (their message was lost). OCR comes first: an item's index
-    and embedding jobs wait while its OCR job is pending or running, because OCR text is
-    part of what they index.
+    that time and still pending (their message was lost); with `resend`, every pending job.
+    OCR comes first: an item's index and embedding jobs wait while its OCR job is pending
+    or running, because OCR text is part of what they index.
     """
     jobs = ProcessingJob.objects.filter(state=JobState.PENDING)
     if item_ids is not None:
         jobs = jobs.filter(item_id__in=item_ids)
-    if stale_before is None:
-        jobs = jobs.filter(enqueued_at__isnull=True)
-    else:
-        jobs = jobs.filter(
-            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale_before)
-        )
+    unsent = Q(enqueued_at__isnull=True)
+    if stale_before is not None:
+        unsent |= Q(enqueued_at__lt=stale_before)
+    if not resend:
+        jobs = jobs.filter(unsent)
     blocked_items = set(
         ProcessingJob.objects.filter(
             stage=Stage.OCR,
@@ -184,7 +186,11 @@ def finish_job(job: ProcessingJob) -> None:
     )
     if not done:
         _rerun_if_requested_again(job)
-    dispatch_ready_jobs(item_ids=[job.item_id])
+    # OCR finishing unblocks the item's other jobs. Send them even if a message already
+    # went out: it may have been refused while OCR was busy (a dispatch that checked before
+    # a new save reset OCR marks its send afterwards), and the sweeper would only notice
+    # after JOB_STALE_PENDING_SECONDS. A duplicate message is harmless: claims are atomic.
+    dispatch_ready_jobs(item_ids=[job.item_id], resend=job.stage == Stage.OCR)
 
 
 def _this_run(job: ProcessingJob) -> QuerySet[ProcessingJob]:

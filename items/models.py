@@ -172,6 +172,11 @@ class ItemImage(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        # Media requests look the file up by name (items/media.py).
+        indexes = [
+            models.Index(fields=["image"], name="itemimage_image_name"),
+            models.Index(fields=["thumbnail"], name="itemimage_thumbnail_name"),
+        ]
 
     def __str__(self) -> str:
         return self.caption or self.original_name or f"Image {self.pk}"

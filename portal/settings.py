@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files before anything that touches the session or the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,13 +103,18 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
-    from portal.embedded_db import ensure_embedded_database
+    from portal.embedded_db import DEFAULT_SYSTEM_DIR, ensure_embedded_database
 
+    # As root, paths the unprivileged server user cannot reach are relocated here.
+    EMBEDDED_DB_SYSTEM_DIR = Path(
+        env_str("EMBEDDED_DB_SYSTEM_DIR", str(DEFAULT_SYSTEM_DIR))
+    )
     DATABASES = {
         "default": ensure_embedded_database(
             data_dir=VAR_DIR,
             name=env_str("EMBEDDED_DB_NAME", "portal"),
             stop_on_exit=env_bool("EMBEDDED_DB_STOP_ON_EXIT", False),
+            system_dir=EMBEDDED_DB_SYSTEM_DIR,
         )
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -129,8 +136,22 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Off DEBUG (gunicorn), WhiteNoise serves collectstatic's output with content-hashed names
+# (cached for a year) and gzip/brotli-compressed copies. With DEBUG on, files come straight
+# from the apps, so editing a stylesheet needs no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Media go through a visibility check (items/views.py). Behind nginx, set this to an
+# `internal` location aliasing MEDIA_ROOT and nginx sends the bytes (docs/deployment.md).
+MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX", "")
 
 # Uploads: the same limits apply in the admin and the API.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

@@ -1,17 +1,16 @@
-"""URL routes: admin, the public pages and (in DEBUG) uploaded media."""
+"""URL routes: admin, the API, the public pages and uploaded media (behind a visibility check)."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+
+from items.views import serve_media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("api.urls")),
     path("", include("search.urls")),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", serve_media, name="media"),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "api.errors.page_not_found"

@@ -1,4 +1,5 @@
-"""GET /health: database, broker, OCR and every embedding space, honestly."""
+"""GET /health (a full report), /health/live (the process answers) and /health/ready (it can
+serve searches at full speed: database reachable, query models warmed)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,49 @@ class HealthView(APIView):
         )
         body["status"] = "degraded" if degraded else "ok"
         return Response(body)
+
+
+class LiveView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary="Liveness: the web process answers (touches nothing else)",
+        responses={200: OpenApiResponse(description="alive")},
+        tags=["health"],
+    )
+    def get(self, request):
+        return Response({"status": "alive"})
+
+
+class ReadyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        summary="Readiness: the database answers and this process has warmed its models",
+        responses={
+            200: OpenApiResponse(description="ready"),
+            503: OpenApiResponse(description="not ready, with the reason"),
+        },
+        tags=["health"],
+    )
+    def get(self, request):
+        from search.warmup import warm_up_state
+
+        database = _database()
+        warm = warm_up_state()
+        body = {
+            "database": database,
+            "warm_up": {
+                "status": warm.status,
+                "took_ms": warm.took_ms,
+                "detail": warm.detail,
+            },
+        }
+        ready = database["ok"] and warm.status not in ("running", "failed")
+        body["status"] = "ready" if ready else "not ready"
+        return Response(body, status=200 if ready else 503)
 
 
 def _database() -> dict:

@@ -116,3 +116,19 @@ def test_changing_the_model_makes_vectors_stale(
     assert (
         Embedding.objects.get(item=item, space=test_clip_space).input_sha256 != before
     )
+
+
+def test_finished_ocr_resends_jobs_whose_message_was_refused_meanwhile(
+    make_item, _no_broker
+):
+    """A dispatch that raced a new save marked index/embed as sent; their message was
+    refused while OCR was busy. OCR finishing must send them again, not leave them to the
+    sweeper's stale timeout."""
+    item = make_item()
+    ocr = jobs.claim_job(job(item, Stage.OCR).pk)
+    index = job(item, Stage.INDEX)
+    ProcessingJob.objects.filter(pk=index.pk).update(enqueued_at=timezone.now())
+    assert run_job(index.pk) == "skipped"  # refused: OCR is running
+    _no_broker.clear()
+    jobs.finish_job(ocr)
+    assert index.pk in _no_broker

