@@ -36,7 +36,11 @@ def build_item_text(item: Item) -> ItemText:
     """Title, then body with subject and tags, then per image its caption, alt text and OCR."""
     body_parts = [item.body, item.subject, " ".join(item.tags)]
     extra_parts: list[str] = []
-    for image in item.images.all().select_related("ocr"):
+    # Callers that assemble many items prefetch "images__ocr" (search hits): then this runs
+    # no query. `select_related` on a prefetched manager would discard the prefetch.
+    prefetched = getattr(item, "_prefetched_objects_cache", {}).get("images")
+    images = prefetched if prefetched is not None else item.images.select_related("ocr")
+    for image in images:
         extra_parts.extend([image.caption, image.alt_text])
         ocr = getattr(image, "ocr", None)
         if ocr is not None:

@@ -117,6 +117,15 @@ else:
             system_dir=EMBEDDED_DB_SYSTEM_DIR,
         )
     }
+# Nearest-neighbour search settings for every connection, so a vector branch needs no
+# SET statements (and no transaction) of its own: iterative scans keep filtered queries
+# returning k rows; ef_search suits the default candidate window of 100 (2 × window).
+HNSW_EF_SEARCH = env_int("HNSW_EF_SEARCH", 200)
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = (
+    f"{_options.get('options', '')} -c hnsw.iterative_scan=relaxed_order "
+    f"-c hnsw.ef_search={HNSW_EF_SEARCH}"
+).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,6 +12,7 @@ import logging
 import re
 
 import numpy as np
+from django.conf import settings
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
@@ -88,12 +89,17 @@ def vector_branch(
         rows = rows.exclude(item_id=exclude_item)
     # An item has several image vectors; fetch more rows than items wanted, keep each
     # item's best.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.iterative_scan = 'relaxed_order'")
-        cursor.execute(f"SET LOCAL hnsw.ef_search = {max(40, min(1000, window * 2))}")
-        found = list(nearest(space, vector, k=window * 3, queryset=rows).values_list(
-            "item_id", "distance"
-        ))  # fmt: skip
+    query = nearest(space, vector, k=window * 3, queryset=rows)
+    ef_search = max(40, min(1000, window * 2))
+    if ef_search == settings.HNSW_EF_SEARCH:
+        # The connection's default (portal/settings.py): one statement, no transaction.
+        found = list(query.values_list("item_id", "distance"))
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)]
+            )
+            found = list(query.values_list("item_id", "distance"))
     best: dict[int, float] = {}
     for item_id, distance in found:
         if item_id not in best or distance < best[item_id]:

@@ -305,10 +305,18 @@ def _sort(fused: list[FusedHit], sort: str) -> list[FusedHit]:
 
 
 def _hits(fused: list[FusedHit], terms, ocr_text: str) -> list[Hit]:
-    items = Item.objects.prefetch_related("images").in_bulk([h.item_id for h in fused])
-    documents = dict(
-        Item.objects.filter(pk__in=items).values_list("pk", "search_document__text")
+    # A fixed number of queries whatever k is: items with their indexed text, their images,
+    # and the images' OCR (for matched terms).
+    items = (
+        Item.objects.select_related("search_document")
+        .defer("search_document__tsv")
+        .prefetch_related("images__ocr")
+        .in_bulk([h.item_id for h in fused])
     )
+    documents = {
+        pk: getattr(getattr(item, "search_document", None), "text", None)
+        for pk, item in items.items()
+    }
     hits = []
     for entry in fused:
         item = items[entry.item_id]

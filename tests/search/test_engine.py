@@ -213,3 +213,20 @@ def test_changing_a_model_invalidates_cached_query_vectors(corpus, test_clip_spa
     second = embed_query_text(test_clip_space, "머그컵")
     assert embedding_cache.stats["misses"] == 2
     assert not (first == second).all()
+
+
+def test_sql_statements_per_search_are_few_and_do_not_grow_with_k(corpus):
+    """No per-hit queries (images, OCR, text) and no per-branch SET/transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for k in (1, 6):
+        request = SearchRequest(text="안내문 beaker 상자 box", k=k)
+        run_search(request, user=ANON)  # query embeddings cached: count SQL only
+        with CaptureQueriesContext(connection) as captured:
+            response = run_search(request, user=ANON)
+        assert len(response.hits) == min(k, response.total)
+        counts[k] = len(captured.captured_queries)
+    # synonyms, full text, spaces, 3 vector branches, hits (items, images, OCR)
+    assert counts[1] == counts[6] <= 9, counts
