@@ -156,6 +156,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# With DEBUG on, WhiteNoise also serves straight from the apps (no collectstatic needed).
+WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Media go through a visibility check (items/views.py). Behind nginx, set this to an
