@@ -34,3 +34,31 @@ def unpacked(package: str) -> Path:
     deb.unlink()
     done.touch()
     return target
+
+
+PHOTO_PACKAGES = (
+    "lomiri-wallpapers-16.04",
+    "lomiri-wallpapers-20.04",
+    "ukui-wallpapers",
+)
+
+
+def photos() -> list[Path]:
+    """Photographs and artwork from Debian wallpaper packages (third-party, no text)."""
+    found: list[Path] = []
+    for package in PHOTO_PACKAGES:
+        root = unpacked(package)
+        found += sorted(
+            p for p in root.rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"}
+        )
+    return found
+
+
+def screenshots(*, min_side: int = 120) -> list[Path]:
+    """GIMP dialog screenshots from the Korean manual (UI text in every one of any size)."""
+    root = unpacked("gimp-help-ko") / "usr/share/gimp/2.0/help/ko/images/dialogs"
+    from PIL import Image
+
+    return [
+        p for p in sorted(root.glob("*.png")) if min(Image.open(p).size) >= min_side
+    ]

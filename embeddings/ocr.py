@@ -29,9 +29,10 @@ from PIL import Image, ImageOps
 
 from embeddings.encoders.base import ModelUnavailable
 from embeddings.ocr_hangul import reread_latin_in_korean_lines
+from embeddings.text_presence import may_contain_text
 
 # Bumped whenever the post-processing changes what OCR returns, so stored results are redone.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 MIN_WORD_CONFIDENCE = 30
 SPLIT_SYLLABLES = re.compile(
     r"(?<![\uac00-\ud7a3])[\uac00-\ud7a3](?: [\uac00-\ud7a3](?![\uac00-\ud7a3]))+"
@@ -79,6 +80,7 @@ class OcrOutput:
     confidence: float | None
     engine_version: str
     duration_ms: int
+    skipped: bool = False  # no text-like rows found: tesseract was not run
 
 
 @cache
@@ -100,13 +102,27 @@ def available_languages() -> set[str]:
     return set(pytesseract.get_languages(config=""))
 
 
-def read_text(image: Image.Image, *, config: OcrConfig) -> OcrOutput:
-    """OCR one image; lines are kept in reading order, words joined by single spaces."""
+def read_text(
+    image: Image.Image, *, config: OcrConfig, check_text_presence: bool = True
+) -> OcrOutput:
+    """OCR one image; lines are kept in reading order, words joined by single spaces.
+
+    An image that shows no text-like rows (a photo) returns empty text without running
+    tesseract (embeddings/text_presence.py); `skipped` says so.
+    """
     import pytesseract
 
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    prepared = _prepare(image)
     started = time.monotonic()
+    if check_text_presence and not may_contain_text(image):
+        return OcrOutput(
+            text="",
+            confidence=None,
+            engine_version=engine_version(),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            skipped=True,
+        )
+    prepared = _prepare(image)
     try:
         data = pytesseract.image_to_data(
             prepared,
