@@ -75,3 +75,21 @@ def rerank_by_keypoints(
     scored = [(key, count_inliers(wanted, points)) for key, points in candidates]
     # A stable sort: ties (0 inliers: nothing matched) stay in the hash's order.
     return sorted(scored, key=lambda pair: -pair[1])
+
+
+def rank_near_duplicates(
+    query: Image.Image, candidates: Sequence[tuple[int, int, Keypoints]]
+) -> list[int]:
+    """Candidate ids best first, from (id, window distance, keypoints) in hash order.
+
+    A close window match is kept as it is (keypoints can be fooled by chance matches on
+    smooth or textured pictures); only when the nearest window is not close do keypoints
+    re-rank — the case of crops and rotations the hash cannot see through.
+    """
+    from embeddings.encoders.fingerprint import TRUSTED_WINDOW_DISTANCE
+
+    ids = [key for key, _, _ in candidates]
+    if not candidates or candidates[0][1] <= TRUSTED_WINDOW_DISTANCE:
+        return ids
+    ranked = rerank_by_keypoints(query, [(key, kp) for key, _, kp in candidates])
+    return [key for key, _ in ranked]

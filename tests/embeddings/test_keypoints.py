@@ -6,7 +6,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from embeddings.encoders.fingerprint import window_distance, window_hashes
-from embeddings.keypoints import count_inliers, extract_keypoints, rerank_by_keypoints
+from embeddings.keypoints import (
+    count_inliers,
+    extract_keypoints,
+    rank_near_duplicates,
+    rerank_by_keypoints,
+)
 
 
 def _picture(seed: int) -> Image.Image:
@@ -64,3 +69,16 @@ def test_a_picture_without_keypoints_keeps_the_hash_order():
         (3, extract_keypoints(GALLERY[1])),
     ]
     assert [key for key, _ in rerank_by_keypoints(flat, candidates)] == [7, 3]
+
+
+def test_a_close_window_match_is_kept_and_keypoints_decide_otherwise():
+    query = _corner_crop(GALLERY[4], 0.3).rotate(
+        5, resample=Image.Resampling.BICUBIC, expand=True
+    )
+    points = {i: extract_keypoints(image) for i, image in enumerate(GALLERY)}
+    # The hash put 1 first with a close distance: kept, whatever the keypoints say.
+    close = [(1, 40, points[1]), (4, 60, points[4])]
+    assert rank_near_duplicates(query, close) == [1, 4]
+    # Not close: keypoints find the original.
+    unsure = [(1, 95, points[1]), (2, 99, points[2]), (4, 101, points[4])]
+    assert rank_near_duplicates(query, unsure)[0] == 4
