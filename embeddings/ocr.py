@@ -1,13 +1,18 @@
 """Read text in images with tesseract (Korean + English by default).
 
-Page segmentation mode 4 (a single column of text of variable sizes) is the default. On
-rendered Korean + English lines, mode 3 (fully automatic) dropped a one-line caption
-entirely and mode 11 (sparse text) split Korean words into single syllables; mode 4 kept
-every line (see tests/embeddings/test_ocr.py). tesseract's Korean model also tends to put
-spaces between the syllables of a word ("태 양 광"); runs of single syllables are joined
-back, and words it is unsure of (confidence below 30) are dropped as noise. One tesseract thread per
-call (OMP_THREAD_LIMIT=1): parallelism comes from worker processes, and tesseract's own
-threading slows it down when several run at once.
+Page segmentation mode 6 (one uniform block of text) is the default, chosen by
+bench/ocr.py on 96 lines of third-party manual text (GNOME help, GIMP manual) in six
+Debian Korean fonts, clean and degraded (docs/benchmarks.md): with the re-read below, mode
+6 reached CER 1.8 % clean and 1.8 % degraded with no line dropped, where mode 4 (the
+previous default, chosen on the demo pages) had 2.8 % / 2.9 % and a 6.6 % CER on pages
+rotated by 2°, and modes 3 and 11 dropped 31 and 58 lines. Otsu binarisation and 2×
+upscaling did not help (2.1 % and 2.4 % degraded) and are not applied. Korean words that
+`kor+eng` reads as Latin capitals are re-read with `kor` alone (embeddings/ocr_hangul.py):
+that took mode 6 from 3.3 % to 1.9 % CER on a first sample. tesseract's Korean model
+also tends to put spaces between the syllables of a word ("태 양 광"); runs of single
+syllables are joined back, and words it is unsure of (confidence below 30) are dropped as
+noise. One tesseract thread per call (OMP_THREAD_LIMIT=1): parallelism comes from worker
+processes, and tesseract's own threading slows it down when several run at once.
 """
 
 from __future__ import annotations
@@ -23,7 +28,11 @@ from django.conf import settings
 from PIL import Image, ImageOps
 
 from embeddings.encoders.base import ModelUnavailable
+from embeddings.ocr_hangul import reread_latin_in_korean_lines
+from embeddings.text_presence import may_contain_text
 
+# Bumped whenever the post-processing changes what OCR returns, so stored results are redone.
+PIPELINE_VERSION = 3
 MIN_WORD_CONFIDENCE = 30
 SPLIT_SYLLABLES = re.compile(
     r"(?<![\uac00-\ud7a3])[\uac00-\ud7a3](?: [\uac00-\ud7a3](?![\uac00-\ud7a3]))+"
@@ -58,7 +67,10 @@ class OcrConfig:
 
     def fingerprint(self, image_sha256: str) -> str:
         """Changes whenever the image or anything that affects OCR output changes."""
-        key = f"{image_sha256}|{self.languages}|{self.psm}|{engine_version()}"
+        key = (
+            f"{image_sha256}|{self.languages}|{self.psm}|{engine_version()}"
+            f"|{PIPELINE_VERSION}"
+        )
         return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -68,6 +80,7 @@ class OcrOutput:
     confidence: float | None
     engine_version: str
     duration_ms: int
+    skipped: bool = False  # no text-like rows found: tesseract was not run
 
 
 @cache
@@ -89,13 +102,27 @@ def available_languages() -> set[str]:
     return set(pytesseract.get_languages(config=""))
 
 
-def read_text(image: Image.Image, *, config: OcrConfig) -> OcrOutput:
-    """OCR one image; lines are kept in reading order, words joined by single spaces."""
+def read_text(
+    image: Image.Image, *, config: OcrConfig, check_text_presence: bool = True
+) -> OcrOutput:
+    """OCR one image; lines are kept in reading order, words joined by single spaces.
+
+    An image that shows no text-like rows (a photo) returns empty text without running
+    tesseract (embeddings/text_presence.py); `skipped` says so.
+    """
     import pytesseract
 
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    prepared = _prepare(image)
     started = time.monotonic()
+    if check_text_presence and not may_contain_text(image):
+        return OcrOutput(
+            text="",
+            confidence=None,
+            engine_version=engine_version(),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            skipped=True,
+        )
+    prepared = _prepare(image)
     try:
         data = pytesseract.image_to_data(
             prepared,
@@ -104,6 +131,8 @@ def read_text(image: Image.Image, *, config: OcrConfig) -> OcrOutput:
             timeout=config.timeout,
             output_type=pytesseract.Output.DICT,
         )
+        if {"kor", "eng"} <= set(config.languages.split("+")):
+            data = reread_latin_in_korean_lines(prepared, data, timeout=config.timeout)
     except pytesseract.TesseractNotFoundError as exc:
         raise OcrUnavailable(
             "tesseract is not installed (apt-get install tesseract-ocr)"

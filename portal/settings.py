@@ -231,7 +231,7 @@ SPECTACULAR_SETTINGS = {
 
 # Processing pipeline: OCR, embeddings, jobs.
 OCR_LANGUAGES = env_str("OCR_LANGUAGES", "kor+eng")
-OCR_PSM = env_int("OCR_PSM", 4)
+OCR_PSM = env_int("OCR_PSM", 6)
 OCR_TIMEOUT_SECONDS = env_int("OCR_TIMEOUT_SECONDS", 60)
 MODEL_DIR = Path(env_str("MODEL_DIR", str(VAR_DIR / "models")))
 TORCH_THREADS = env_int("TORCH_THREADS", 1)

@@ -41,7 +41,7 @@ def cer(expected: str, got: str) -> float:
 
 def test_every_mixed_korean_english_line_is_recovered():
     image = Image.open(io.BytesIO(render_lines(LINES)))
-    output = read_text(image, config=OcrConfig(languages="kor+eng", psm=4, timeout=60))
+    output = read_text(image, config=OcrConfig.from_settings())
     got = output.text.splitlines()
     assert len(got) == len(LINES), got
     rates = [cer(expected, line) for expected, line in zip(LINES, got, strict=True)]
@@ -52,6 +52,16 @@ def test_every_mixed_korean_english_line_is_recovered():
     assert max(rates) < 0.15
     assert total < 0.05
     assert output.confidence is not None and output.confidence > 70
+
+
+def test_a_slightly_rotated_page_keeps_every_line():
+    """A 2° tilt, as in a phone photo of a page, loses no line."""
+    image = Image.open(io.BytesIO(render_lines(LINES))).rotate(
+        2, resample=Image.Resampling.BICUBIC, fillcolor="white", expand=True
+    )
+    got = read_text(image, config=OcrConfig.from_settings()).text.splitlines()
+    assert len(got) == len(LINES), got
+    assert cer("".join(LINES), "".join(got)) < 0.05, got
 
 
 @pytest.mark.parametrize("line", ["엽록체 관찰 기록", "Figure 2", "짧은 줄"])
