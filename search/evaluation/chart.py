@@ -32,6 +32,8 @@ def draw_chart(*, metrics: dict, title: str, path: Path) -> Path:
     image = Image.new("RGB", (PANEL_W, 50 + len(panels) * (PANEL_H + MARGIN)), "white")
     draw = ImageDraw.Draw(image)
     draw.text((20, 12), title, font=_font(20), fill="#111")
+    legend = "bars: light Recall@10, dark MRR@10 (grey: BM25); dashed: BM25 level"
+    draw.text((PANEL_W - 470, 18), legend, font=_font(12), fill="#444")
     for index, (split, category, configs) in enumerate(panels):
         top = 50 + index * (PANEL_H + MARGIN)
         _panel(draw, top, f"{split} · {category}", configs, category)
