@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from embeddings.models import SearchDocument
 from items.models import Item
+from search import embedding_cache
 from search.engine import QueryError, SearchRequest, run_search
 from search.evaluation.configs import EvalConfig, preset_configs
 from search.evaluation.judged_set import JudgedQuery
@@ -116,6 +117,10 @@ def _run_config(config, queries, keys, result, progress) -> None:
             mode=config.mode, preset=config.preset, rrf_k=config.rrf_k,
             weights=dict(config.weights), k=TOP_K, rerank=True,
         )  # fmt: skip
+        # Every query pays for its own query embedding, as a new query would: otherwise
+        # whichever configuration runs first pays for all of them (the engine embeds
+        # the query for every branch, also when one branch is asked for).
+        embedding_cache.clear()
         started = time.perf_counter()
         try:
             response = run_search(request, user=AnonymousUser())
