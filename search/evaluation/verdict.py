@@ -30,7 +30,7 @@ class Verdict:
             f"relative change {gain} (rule: ≥ +{MIN_RELATIVE_GAIN:.0%} relative)"
         )
         if self.adopt:
-            return f"GO: adopt {b}; keep {a} (retired, not deleted) for rollback. {figures}"
+            return f"GO: adopt {b}; keep {a} for rollback (retire a space, never delete it). {figures}"
         return f"NO-GO: keep {a}; {b} does not improve Recall@5 enough. {figures}"
 
 
