@@ -72,7 +72,7 @@ class Command(BaseCommand):
             )
         for name, count in stored.result.not_run.items():
             self.stdout.write(
-                f"{name}: did not run for {count} quer(y/ies); scored on the rest"
+                f"{name}: did not run for {count} of the queries; scored on the rest"
             )
         stem = f"{set_name}-{timezone.now():%Y%m%d-%H%M%S}-run{stored.run.pk}"
         out_dir = (
