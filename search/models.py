@@ -45,3 +45,32 @@ class Synonym(models.Model):
 
 def synonym_map() -> dict[str, list[str]]:
     return dict(Synonym.objects.values_list("term", "alternatives"))
+
+
+class EvaluationRun(models.Model):
+    """One `manage.py evaluate` run: what was measured, with which configuration, and the
+    figures, so editors can see quality over time (the admin list is read-only)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    set_name = models.CharField(max_length=200)
+    splits = ArrayField(models.CharField(max_length=16), default=list)
+    config = models.JSONField(default=dict, help_text="Configurations and options run.")
+    metrics = models.JSONField(
+        default=dict, help_text="split → configuration → category → metric."
+    )
+    per_query = models.JSONField(default=dict, help_text="configuration → outcomes.")
+    verdict = models.TextField(blank=True, help_text="The A/B verdict of --compare.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.set_name} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def headline(self, metric: str = "mrr@10") -> dict[str, float]:
+        """Per split, `metric` of the first configuration over all queries."""
+        first = (self.config.get("configs") or [{}])[0].get("name")
+        return {
+            split: round(configs.get(first, {}).get("all", {}).get(metric, 0.0), 3)
+            for split, configs in self.metrics.items()
+        }

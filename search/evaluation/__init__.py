@@ -1,0 +1,1 @@
+"""Search evaluation: judged query sets, metrics, a BM25 reference line, runs and reports."""

@@ -1,0 +1,1 @@
+"""Development sets built at run time from third-party Debian packages (never committed)."""
