@@ -14,8 +14,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError
-
 logger = logging.getLogger(__name__)
 
 # A query that runs every text branch (Korean morphemes, an English word, an identifier).
@@ -54,7 +52,9 @@ def warm_up() -> WarmUpState:
             image = run_search(
                 SearchRequest(image=_warm_up_image(), mode="image", k=5), user=None
             )
-        except (DatabaseError, RuntimeError, OSError) as exc:
+        # Anything at all: a warm-up error must never stop a worker from booting (gunicorn
+        # halts when a worker fails to boot); /health/ready reports it and retries.
+        except Exception as exc:
             _state.status = "failed"
             _state.detail = {"error": f"{type(exc).__name__}: {exc}"}
             logger.exception("Warm-up failed")

@@ -73,10 +73,14 @@ class ReadyView(APIView):
         tags=["health"],
     )
     def get(self, request):
-        from search.warmup import warm_up_state
+        from search.warmup import warm_up, warm_up_state
 
         database = _database()
         warm = warm_up_state()
+        if warm.status == "failed" and database["ok"]:
+            # The cause (typically the database being down at boot) may have healed:
+            # warm up again rather than stay unready until a restart.
+            warm = warm_up()
         body = {
             "database": database,
             "warm_up": {

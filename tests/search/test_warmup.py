@@ -54,3 +54,10 @@ def test_ready_is_200_once_warmed_and_503_while_warming(test_clip_space):
     warm_up_state().status = "running"
     response = client.get("/health/ready")
     assert response.status_code == 503 and response.json()["status"] == "not ready"
+
+
+def test_ready_retries_a_failed_warm_up_once_the_database_answers(test_clip_space):
+    warm_up_state().status = "failed"
+    response = APIClient().get("/health/ready")
+    assert response.status_code == 200
+    assert response.json()["warm_up"]["status"] == "done"
