@@ -28,21 +28,7 @@ os.environ["OMP_THREAD_LIMIT"] = "1"
 import ocr_devset  # noqa: E402
 from PIL import Image  # noqa: E402
 
-
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            )
-        previous = current
-    return previous[-1]
-
-
-def squash(text: str) -> str:
-    return "".join(text.split())
+from embeddings.ocr_quality import edit_distance, squash  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,14 @@ from rest_framework.views import APIView
 from embeddings.models import EmbeddingSpace
 
 
-class HealthView(APIView):
+class _Probe(APIView):
+    """Health endpoints answer anyone and never read credentials."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+
+class HealthView(_Probe):
     @extend_schema(
         summary="Readiness of the database, broker, OCR and each embedding space",
         responses={
@@ -47,10 +51,7 @@ class HealthView(APIView):
         return Response(body)
 
 
-class LiveView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
+class LiveView(_Probe):
     @extend_schema(
         summary="Liveness: the web process answers (touches nothing else)",
         responses={200: OpenApiResponse(description="alive")},
@@ -60,10 +61,7 @@ class LiveView(APIView):
         return Response({"status": "alive"})
 
 
-class ReadyView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
+class ReadyView(_Probe):
     @extend_schema(
         summary="Readiness: the database answers and this process has warmed its models",
         responses={

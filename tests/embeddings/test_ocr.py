@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from embeddings.ocr import OcrConfig, join_split_syllables, read_text
+from embeddings.ocr_quality import character_error_rate
 from tests.conftest import render_lines
 
 LINES = [
@@ -21,31 +22,16 @@ LINES = [
 ]
 
 
-def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            )
-        previous = current
-    return previous[-1]
-
-
-def cer(expected: str, got: str) -> float:
-    """Character error rate, ignoring spaces (tesseract's Korean spacing is unreliable)."""
-    e, g = expected.replace(" ", ""), got.replace(" ", "")
-    return edit_distance(e, g) / max(1, len(e))
-
-
 def test_every_mixed_korean_english_line_is_recovered():
     image = Image.open(io.BytesIO(render_lines(LINES)))
     output = read_text(image, config=OcrConfig.from_settings())
     got = output.text.splitlines()
     assert len(got) == len(LINES), got
-    rates = [cer(expected, line) for expected, line in zip(LINES, got, strict=True)]
-    total = cer("".join(LINES), "".join(got))
+    rates = [
+        character_error_rate(expected, line)
+        for expected, line in zip(LINES, got, strict=True)
+    ]
+    total = character_error_rate("".join(LINES), "".join(got))
     print(
         f"\nOCR character error rate: {total:.3f} overall; per line {[round(r, 3) for r in rates]}"
     )
@@ -61,14 +47,14 @@ def test_a_slightly_rotated_page_keeps_every_line():
     )
     got = read_text(image, config=OcrConfig.from_settings()).text.splitlines()
     assert len(got) == len(LINES), got
-    assert cer("".join(LINES), "".join(got)) < 0.05, got
+    assert character_error_rate("".join(LINES), "".join(got)) < 0.05, got
 
 
 @pytest.mark.parametrize("line", ["엽록체 관찰 기록", "Figure 2", "짧은 줄"])
 def test_a_single_short_line_is_not_dropped(line):
     image = Image.open(io.BytesIO(render_lines([line])))
     output = read_text(image, config=OcrConfig.from_settings())
-    assert cer(line, output.text) < 0.2, output.text
+    assert character_error_rate(line, output.text) < 0.2, output.text
 
 
 def test_split_syllables_are_joined():
