@@ -217,6 +217,8 @@ class SearchDocument(models.Model):
     text = models.TextField(blank=True)
     tsv = SearchVectorField(null=True)
     input_sha256 = models.CharField(max_length=64)
+    # Field-weighted term count (embeddings/lexical.py): BM25's document length.
+    length = models.FloatField(default=0, db_default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -232,6 +234,28 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"Search document of item {self.item_id}"
+
+
+class SearchTerm(models.Model):
+    """The lexical index: one row per (term, document), the term's field-weighted frequency.
+
+    Derived from the document's tsvector in the same statement that writes it, so the
+    terms are exactly the lexemes full-text search sees (Kiwi morphemes, English stems).
+    The primary key (term, item) is the posting list BM25 reads for a query term.
+    """
+
+    pk = models.CompositePrimaryKey("term", "document")
+    term = models.TextField()
+    document = models.ForeignKey(
+        SearchDocument,
+        on_delete=models.CASCADE,
+        related_name="terms",
+        db_column="item_id",
+    )
+    tf = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.term!r} in item {self.document_id}"
 
 
 class Stage(models.TextChoices):

@@ -53,7 +53,7 @@ class SearchView(APIView):
         filters = data.get("filters") or {}
         search_request = SearchRequest(
             text=data["text"], image=image, mode=data["mode"], preset=data["preset"],
-            weights=data.get("weights") or {}, rrf_k=data["rrf_k"],
+            weights=data.get("weights") or {}, rrf_k=data["rrf_k"], fusion=data["fusion"],
             filters=Filters(
                 kinds=tuple(filters.get("kind", ())), languages=tuple(filters.get("language", ())),
                 tags=tuple(t.casefold() for t in filters.get("tags", ())),
@@ -150,9 +150,12 @@ def _respond(request, search_request: SearchRequest, *, debug: bool) -> dict:
             "rrf_k": search_request.rrf_k, "k": search_request.k,
             "page": search_request.page, "weights": result.weights,
             "ocr_text": result.ocr_text, "unavailable": result.unavailable,
-            "reranker": result.reranker,
+            "reranker": result.reranker, "fusion": result.fusion,
+            "query_type": result.query_type,
         },
         "results": [_hit(request, hit) for hit in result.hits],
+        # Staff only (empty otherwise): unpublished matches, kept out of the results.
+        "other_statuses": [_hit(request, hit) for hit in result.other_statuses],
         "total": result.total,
         "took_ms": result.took_ms,
         "debug": {"branches": result.branches} if debug else None,
