@@ -55,6 +55,9 @@ class FakeModelServer:
     status: int = 200  # answer every embedding/rerank request with this HTTP status
     fail_next: int = 0  # answer the next N embedding requests with 503
     answer: str = "ok"  # "ok", "nan", "zero", "short" (wrong dimension)
+    rerank_shape: str = (
+        "vllm"  # or "tei": `texts` in, a bare list of {index, score} out
+    )
     requests: list[dict] = field(default_factory=list)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -121,17 +124,16 @@ class FakeModelServer:
             return image_vector(value, size)
         return bag_of_words(value, size)
 
-    def rerank(self, body: dict) -> tuple[int, dict]:
+    def rerank(self, body: dict) -> tuple[int, object]:
         query = set(WORD.findall(body["query"].lower()))
-        documents = body.get("documents", body.get("texts", []))
-        results = [
-            {
-                "index": i,
-                "relevance_score": float(len(query & set(WORD.findall(d.lower())))),
-            }
-            for i, d in enumerate(documents)
-        ]
-        results.sort(key=lambda r: -r["relevance_score"])
+        field = "texts" if self.rerank_shape == "tei" else "documents"
+        if field not in body:
+            return 422, {"error": {"message": f"missing {field}"}}
+        scores = [float(len(query & set(WORD.findall(d.lower())))) for d in body[field]]
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        if self.rerank_shape == "tei":
+            return 200, [{"index": i, "score": scores[i]} for i in order]
+        results = [{"index": i, "relevance_score": scores[i]} for i in order]
         return 200, {"model": body.get("model"), "results": results}
 
 
@@ -187,7 +189,7 @@ def _handler_for(fake: FakeModelServer) -> type[BaseHTTPRequestHandler]:
                 status, raw = exc.code, exc.read()
             self._send_raw(status, raw)
 
-        def _send(self, status: int, payload: dict):
+        def _send(self, status: int, payload: object):
             self._send_raw(status, json.dumps(payload).encode())
 
         def _send_raw(self, status: int, raw: bytes):
