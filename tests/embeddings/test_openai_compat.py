@@ -309,3 +309,30 @@ def test_a_server_that_does_not_serve_the_model_is_unavailable(fake_servers):
         get_encoder(space)
     space.refresh_from_db()
     assert space.available is False and "another-model" in space.unavailable_reason
+
+
+def test_an_outage_seen_only_by_search_heals_with_the_sweeper(fake_servers, make_item):
+    from django.contrib.auth.models import AnonymousUser
+
+    from search.engine import SearchRequest, run_search
+
+    server = fake_servers()
+    space = remote_space(server.url)
+    branch = "remote:text>text"
+    assert branch in run_search(SearchRequest(text="x"), user=AnonymousUser()).branches
+
+    server.kill()
+    embedding_cache.clear()
+    down = run_search(SearchRequest(text="solar"), user=AnonymousUser())
+    assert "remote" in down.unavailable and branch not in down.branches
+    space.refresh_from_db()
+    assert space.available is False
+    assert not ProcessingJob.objects.filter(space=space).exists()  # no job to wait
+
+    server.start()
+    sweep_jobs()
+
+    space.refresh_from_db()
+    assert space.available is True
+    up = run_search(SearchRequest(text="solar"), user=AnonymousUser())
+    assert branch in up.branches and "remote" not in up.unavailable
