@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 INPUT_FORMATS = ("input", "messages")
 # Qwen3-Embedding's documented query format; e5-style models use query_prefix instead.
 DEFAULT_INSTRUCTION_TEMPLATE = "Instruct: {instruction}\nQuery: {text}"
+PROBE_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,16 @@ class OpenAICompatEncoder(Encoder):
         An embedding call would also prove the dimension, but a portal serving its own
         space would then wait on itself; a wrong dimension fails the first job instead.
         """
-        answer = self.pool.get_json("/models")  # ModelUnavailable when nothing answers
+        # The registry builds encoders under its lock: a blackholed host must not hold
+        # every other space for timeout × replicas × rounds, so one short round only.
+        probe = ReplicaPool(
+            name=self.pool.name,
+            urls=self.pool.urls,
+            api_key=self.pool.api_key,
+            timeout=min(self.config.timeout, PROBE_TIMEOUT_SECONDS),
+            retries=0,
+        )
+        answer = probe.get_json("/models")  # ModelUnavailable when nothing answers
         listed = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(listed, list):
             return  # a server without a model list still answered
