@@ -58,8 +58,6 @@ class ReplicaPool:
     backoff: float = 0.5
     cooldown: float = 30.0
     max_concurrency: int = 4
-    # Called with the reason when the circuit opens, and with "" when it closes again.
-    on_state_change: Callable[[bool, str], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _next: int = 0
     _resting_until: dict[str, float] = field(default_factory=dict)
@@ -145,8 +143,6 @@ class ReplicaPool:
             self._open_until, self._open_reason, self.opened_at = 0.0, "", 0.0
         if was_open:
             logger.info("%s: %s answers again; circuit closed", self.name, url)
-            if self.on_state_change:
-                self.on_state_change(True, "")
 
     def _open(self, errors: dict[str, str]) -> None:
         details = "; ".join(f"{url}: {error}" for url, error in errors.items())
@@ -156,8 +152,6 @@ class ReplicaPool:
             self._open_reason = reason
             self.opened_at = time.time()
         logger.error("%s: circuit open: %s", self.name, reason)
-        if self.on_state_change:
-            self.on_state_change(False, reason)
 
     # -- one HTTP request ------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import json
 import re
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -55,12 +56,15 @@ class FakeModelServer:
     status: int = 200  # answer every embedding/rerank request with this HTTP status
     fail_next: int = 0  # answer the next N embedding requests with 503
     answer: str = "ok"  # "ok", "nan", "zero", "short" (wrong dimension)
-    rerank_shape: str = (
-        "vllm"  # or "tei": `texts` in, a bare list of {index, score} out
-    )
+    # "vllm", or "tei": `texts` in, a bare list of {index, score} out.
+    rerank_shape: str = "vllm"
+    delay: float = 0.0  # seconds before each embedding answer (to observe concurrency)
+    max_in_flight: int = 0  # the most embedding requests it was answering at once
     requests: list[dict] = field(default_factory=list)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
+    _in_flight: int = 0
+    _counter: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
@@ -167,7 +171,15 @@ def _handler_for(fake: FakeModelServer) -> type[BaseHTTPRequestHandler]:
             if body.get("model") != fake.model:
                 return self._send(404, {"error": {"message": "no such model"}})
             if self.path.endswith("/embeddings"):
-                return self._send(*fake.embeddings(body))
+                with fake._counter:
+                    fake._in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake._in_flight)
+                time.sleep(fake.delay)
+                try:
+                    return self._send(*fake.embeddings(body))
+                finally:
+                    with fake._counter:
+                        fake._in_flight -= 1
             if self.path.endswith("/rerank"):
                 return self._send(*fake.rerank(body))
             self._send(404, {"error": {"message": "not found"}})

@@ -110,8 +110,16 @@ def check_options(options: dict) -> dict[str, str]:
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             errors.append(f"options.{name} must be a positive number.")
     template = options.get("instruction_template", DEFAULT_INSTRUCTION_TEMPLATE)
-    if "{text}" not in str(template):
-        errors.append("options.instruction_template must contain {text}.")
+    try:
+        str(template).format(instruction="", text="")
+        usable = "{text}" in str(template)
+    except (KeyError, IndexError, ValueError):
+        usable = False
+    if not usable:
+        errors.append(
+            "options.instruction_template must contain {text} and may use "
+            "{instruction}; no other {placeholders}."
+        )
     return {"options": " ".join(errors)} if errors else {}
 
 
@@ -139,8 +147,8 @@ class OpenAICompatEncoder(Encoder):
             backoff=config.backoff,
             cooldown=config.cooldown,
             max_concurrency=config.max_concurrency,
-            on_state_change=self._record_state,
         )
+        self._reported_unavailable = False
         self.description = f"{config.model} via {', '.join(self.pool.urls)}"
         self._probe()
 
@@ -212,12 +220,20 @@ class OpenAICompatEncoder(Encoder):
         self._check_recovered_elsewhere()
         if not chunks:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(chunks) == 1 or self.config.max_concurrency == 1:
-            parts = [call(chunk) for chunk in chunks]
-        else:
-            workers = min(self.config.max_concurrency, len(chunks))
-            with ThreadPoolExecutor(max_workers=workers) as executor:
-                parts = list(executor.map(call, chunks))
+        try:
+            if len(chunks) == 1 or self.config.max_concurrency == 1:
+                parts = [call(chunk) for chunk in chunks]
+            else:
+                workers = min(self.config.max_concurrency, len(chunks))
+                with ThreadPoolExecutor(max_workers=workers) as executor:
+                    parts = list(executor.map(call, chunks))
+        except ModelUnavailable as exc:
+            # Recorded here, in the caller's thread: the executor's threads must not open
+            # database connections of their own.
+            self._record_state(available=False, reason=str(exc))
+            raise
+        if self._reported_unavailable:
+            self._record_state(available=True, reason="")
         return np.concatenate(parts, axis=0)
 
     def _post(self, payload: dict, *, count: int) -> np.ndarray:
@@ -278,10 +294,13 @@ class OpenAICompatEncoder(Encoder):
                 f"{entry.get('unavailable_reason', '')}"
             )
 
-    def _record_state(self, available: bool, reason: str) -> None:
+    def _record_state(self, *, available: bool, reason: str) -> None:
         """The circuit opened or closed: show it wherever the space's state is shown."""
-        if self.space_id is None:
-            return
+        if self.space_id is None or (
+            not available and self._reported_unavailable and self.pool.is_open
+        ):
+            return  # already shown; calls failing fast must not write on every job
+        self._reported_unavailable = not available
         from django.utils import timezone
 
         from embeddings.models import EmbeddingSpace
@@ -304,6 +323,7 @@ class OpenAICompatEncoder(Encoder):
             pk=self.space_id, available=True, checked_at__gt=opened
         ).exists():
             self.pool.reset()
+            self._reported_unavailable = False  # the next outage must be shown again
 
 
 def truncate(vectors: np.ndarray, dimension: int) -> np.ndarray:

@@ -294,6 +294,7 @@ def test_matryoshka_truncation_stores_the_leading_dimensions_renormalised(
         ({"urls": ["http://a/v1"], "api_key_env": "sk-live-123"}, "NAME of an"),
         ({"urls": ["http://a/v1"], "input_format": "chat"}, "input_format"),
         ({"urls": ["http://a/v1"], "batch_size": 0}, "batch_size"),
+        ({"urls": ["http://a/v1"], "instruction_template": "{task}: {text}"}, "{text}"),
     ],
 )
 def test_server_options_are_validated(options, message):
@@ -339,3 +340,19 @@ def test_an_outage_seen_only_by_search_heals_with_the_sweeper(fake_servers, make
     assert space.available is True
     up = run_search(SearchRequest(text="solar"), user=AnonymousUser())
     assert branch in up.branches and "remote" not in up.unavailable
+
+
+def test_batches_go_out_concurrently_and_come_back_in_input_order(fake_servers):
+    server = fake_servers(delay=0.2)
+    space = remote_space(server.url, batch_size=2, max_concurrency=3)
+    words = ["one", "two", "three", "four", "five", "six"]
+    texts = [f"text number {word}" for word in words]
+
+    vectors = get_encoder(space).encode_texts(texts, query=False)
+
+    assert [len(r["body"]["input"]) for r in server.embed_requests()] == [2, 2, 2]
+    assert server.max_in_flight == 3
+    expected = np.array([unit(bag_of_words(t, 32)) for t in texts])
+    assert np.allclose(
+        vectors / np.linalg.norm(vectors, axis=1, keepdims=True), expected
+    )
