@@ -55,6 +55,7 @@ class OpenAICompatConfig:
     truncate: bool = False
     send_dimensions: bool = False  # ask the server for `dimensions` (OpenAI v3, portal)
     send_input_type: bool = False  # "input_type": query|document (this portal, NIM)
+    send_modality: bool = False  # "modality": text|image (infinity's CLIP models)
 
     @classmethod
     def from_options(
@@ -81,6 +82,7 @@ class OpenAICompatConfig:
             truncate=bool(options.get("truncate", False)),
             send_dimensions=bool(options.get("send_dimensions", False)),
             send_input_type=bool(options.get("send_input_type", False)),
+            send_modality=bool(options.get("send_modality", False)),
         )
 
 
@@ -177,7 +179,7 @@ class OpenAICompatEncoder(Encoder):
                 for t in texts
             ]
         return self._embed_inputs(
-            list(texts), input_type="query" if query else "document"
+            list(texts), input_type="query" if query else "document", modality="text"
         )
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
@@ -193,11 +195,13 @@ class OpenAICompatEncoder(Encoder):
                     for uri in uris
                 ]
             )
-        return self._embed_inputs(uris, input_type="document")
+        return self._embed_inputs(uris, input_type="document", modality="image")
 
     # -- requests --------------------------------------------------------------------
 
-    def _embed_inputs(self, inputs: list[str], *, input_type: str) -> np.ndarray:
+    def _embed_inputs(
+        self, inputs: list[str], *, input_type: str, modality: str
+    ) -> np.ndarray:
         """`input` lists of at most batch_size, sent max_concurrency at a time."""
         size = self.config.batch_size
         batches = [inputs[i : i + size] for i in range(0, len(inputs), size)]
@@ -206,6 +210,8 @@ class OpenAICompatEncoder(Encoder):
             payload: dict = {"input": batch}
             if self.config.send_input_type:
                 payload["input_type"] = input_type
+            if self.config.send_modality:
+                payload["modality"] = modality
             return self._post(payload, count=len(batch))
 
         return self._gather(one, batches)

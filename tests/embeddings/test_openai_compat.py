@@ -100,7 +100,7 @@ def test_images_go_as_data_uris_or_in_the_vllm_message_shape(
     fake_servers, make_item, run_pipeline
 ):
     server = fake_servers()
-    plain = remote_space(server.url, name="plain", modality="both")
+    plain = remote_space(server.url, name="plain", modality="both", send_modality=True)
     chat = remote_space(server.url, name="chat", modality="both",
                         input_format="messages", document_instruction="Represent it.")  # fmt: skip
     item = make_item(title="Blue box")
@@ -112,6 +112,8 @@ def test_images_go_as_data_uris_or_in_the_vllm_message_shape(
     bodies = [r["body"] for r in server.embed_requests()]
     inputs = [b["input"] for b in bodies if "input" in b]
     assert any(value[0].startswith("data:image/png;base64,") for value in inputs)
+    kinds = {b["input"][0][:5]: b["modality"] for b in bodies if "input" in b}
+    assert kinds == {"data:": "image", "Blue ": "text"}  # infinity's CLIP needs to know
     conversations = [b["messages"] for b in bodies if "messages" in b]
     assert len(conversations) == 2  # one per input: the image and the text
     for messages in conversations:
