@@ -358,3 +358,32 @@ def test_batches_go_out_concurrently_and_come_back_in_input_order(fake_servers):
     assert np.allclose(
         vectors / np.linalg.norm(vectors, axis=1, keepdims=True), expected
     )
+
+
+def test_a_new_replica_re_embeds_nothing_and_a_new_instruction_re_embeds(
+    fake_servers, make_item, run_pipeline
+):
+    from embeddings.jobs import request_processing
+
+    first, second = fake_servers(), fake_servers()
+    space = remote_space(first.url)
+    item = make_item(title="Instruction test")
+    run_pipeline(item)
+    before = stored_vector(item, space)
+
+    space.options = {**space.options, "urls": [first.url, second.url], "timeout": 9}
+    space.save()
+    request_processing(item_id=item.pk)
+    run_pipeline(item)
+    assert first.embed_requests() and not second.embed_requests()
+    assert len(first.embed_requests()) == 1  # the input hash still matched
+
+    space.options = {**space.options, "document_instruction": "Represent the item"}
+    space.save()
+    request_processing(item_id=item.pk)
+    run_pipeline(item)
+    (sent,) = [r["body"]["input"][0] for r in first.embed_requests()[1:]] + [
+        r["body"]["input"][0] for r in second.embed_requests()
+    ]
+    assert sent.startswith("Instruct: Represent the item\nQuery: Instruction test")
+    assert not np.allclose(stored_vector(item, space), before)
