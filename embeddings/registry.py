@@ -100,6 +100,10 @@ def build_encoder(space: EmbeddingSpace) -> Encoder:
             weights=space.weights or space.model_name,
             pooling=options.get("pooling", "cls"),
         )
+    elif space.backend == Backend.OPENAI:
+        from embeddings.encoders.openai_compat import OpenAICompatEncoder
+
+        encoder = OpenAICompatEncoder.from_space(space)
     else:
         raise ModelUnavailable(f"unknown backend {space.backend!r}")
     if encoder.dimension != space.dimension:

@@ -219,11 +219,12 @@ def embed_query_image(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray |
         return cached
     try:
         encoder = get_encoder(space)
+        with Image.open(io.BytesIO(image_bytes)) as picture:
+            raw = encoder.encode_images([picture.convert("RGB")])
     except ModelUnavailable:
+        # Also raised mid-call by a model server that went down (circuit open): the
+        # search goes on without this space and says so.
         return None
-    with Image.open(io.BytesIO(image_bytes)) as picture:
-        vector = check_vectors(
-            encoder.encode_images([picture.convert("RGB")]), space=space, count=1
-        )[0]
+    vector = check_vectors(raw, space=space, count=1)[0]
     embedding_cache.put(key, vector)
     return vector

@@ -45,7 +45,9 @@ def docs(make_item):
 
 
 def test_a_question_matches_documents_holding_only_some_of_its_words(docs):
-    wifi = docs("무선 네트워크 연결", "설정에서 무선 네트워크를 고르고 암호를 입력합니다.")
+    wifi = docs(
+        "무선 네트워크 연결", "설정에서 무선 네트워크를 고르고 암호를 입력합니다."
+    )
     docs("프린터 설치", "프린터를 케이블로 연결하고 드라이버를 설치합니다.")
 
     # "어떻게", "하나요" and "카페" appear in no document: requiring every word (the old
@@ -91,7 +93,9 @@ def test_exclusion_and_phrase_still_filter(docs):
 
 
 def test_english_words_are_stemmed_at_index_and_query_time(docs):
-    item = docs("Printing photos", "How to print several photographs.", Language.ENGLISH)
+    item = docs(
+        "Printing photos", "How to print several photographs.", Language.ENGLISH
+    )
     assert lexical("print photo") == [item.pk]
 
 
