@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from embeddings.models import ProcessingJob
 from items.models import Item, ItemImage, ItemKind, Language, Status
-from search.engine import FUSIONS, MAX_K, MODES, PRESETS
+from search.engine import FUSIONS, MAX_K, MODES, PRESETS, STRATEGIES
 
 
 # ---- errors -------------------------------------------------------------------------
@@ -135,6 +135,14 @@ class SearchRequestSerializer(serializers.Serializer):
         help_text="rrf, score (normalised scores, convex weights), or auto: the "
         "measured default for the query's type (keyword or question)",
     )  # fmt: skip
+    strategy = serializers.ChoiceField(
+        choices=list(STRATEGIES), required=False, default="fuse",
+        help_text="text + image queries: fuse each side's branches, or blend: one "
+        "query vector share·text + (1 − share)·image in shared spaces",
+    )  # fmt: skip
+    blend_text_share = serializers.FloatField(
+        required=False, min_value=0, max_value=1, default=0.7
+    )
     filters = SearchFiltersSerializer(required=False)
     k = serializers.IntegerField(
         required=False, default=20, help_text=f"clamped to 1..{MAX_K}"

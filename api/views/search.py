@@ -54,6 +54,7 @@ class SearchView(APIView):
         search_request = SearchRequest(
             text=data["text"], image=image, mode=data["mode"], preset=data["preset"],
             weights=data.get("weights") or {}, rrf_k=data["rrf_k"], fusion=data["fusion"],
+            strategy=data["strategy"], blend_text_share=data["blend_text_share"],
             filters=Filters(
                 kinds=tuple(filters.get("kind", ())), languages=tuple(filters.get("language", ())),
                 tags=tuple(t.casefold() for t in filters.get("tags", ())),

@@ -268,3 +268,30 @@ def test_text_queries_say_which_fusion_ranked_them_and_why(corpus):
     assert 0 < score.hits[0].score <= 1
     assert all("normalised" in part for part in top.values())
     assert all("normalised" not in p for p in rrf.hits[0].explain["branches"].values())
+
+
+def test_blend_searches_shared_spaces_with_one_mixed_query_vector(corpus):
+    fused = run_search(
+        SearchRequest(text="머그컵", image=corpus.photo_bytes), user=ANON
+    )
+    blended = run_search(
+        SearchRequest(text="머그컵", image=corpus.photo_bytes, strategy="blend"),
+        user=ANON,
+    )
+    assert {"test-clip:text>image", "test-clip:image>image"} <= set(fused.branches)
+    assert {"test-clip:blend>image", "test-clip:blend>text"} <= set(blended.branches)
+    assert not any(n.startswith("test-clip:text>") for n in blended.branches)
+    # Spaces that are not shared keep their own branches beside the blend.
+    assert "fts" in blended.branches
+    # share 1 → the blended vector is the text vector; share 0 → the image vector.
+    for share, side in ((1.0, "text"), (0.0, "image")):
+        only = run_search(
+            SearchRequest(text="머그컵", image=corpus.photo_bytes, strategy="blend",
+                          blend_text_share=share),
+            user=ANON,
+        )  # fmt: skip
+        assert [i for i, _ in only.branches["test-clip:blend>image"]] == [
+            i for i, _ in fused.branches[f"test-clip:{side}>image"]
+        ]
+    with pytest.raises(QueryError, match="blend_text_share"):
+        run_search(SearchRequest(text="x", blend_text_share=1.5), user=ANON)
