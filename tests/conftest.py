@@ -54,6 +54,14 @@ def make_image_bytes(
     return out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def fresh_corpus_statistics() -> None:
+    """BM25's corpus statistics are cached per process; every test builds its own."""
+    from embeddings.lexical import forget_stats
+
+    forget_stats()
+
+
 @pytest.fixture
 def image_bytes() -> Callable[..., bytes]:
     return make_image_bytes
