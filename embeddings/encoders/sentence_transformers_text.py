@@ -7,12 +7,16 @@ bundles it; `intfloat/multilingual-e5-small` loads from the hub cache when prese
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
 from embeddings.encoders.weights import force_offline_hub, resolve_weights
+
+if TYPE_CHECKING:
+    from embeddings.models import EmbeddingSpace
 
 
 class SentenceTransformersEncoder(Encoder):
@@ -52,3 +56,8 @@ class SentenceTransformersEncoder(Encoder):
             ),
             dtype=np.float32,
         )
+
+
+def from_space(space: EmbeddingSpace) -> SentenceTransformersEncoder:
+    """The backend registry's factory: weights, else the model name as a hub id."""
+    return SentenceTransformersEncoder(weights=space.weights or space.model_name)
