@@ -7,7 +7,16 @@ from rest_framework import serializers
 
 from embeddings.models import ProcessingJob
 from items.models import Item, ItemImage, ItemKind, Language, Status
-from search.engine import MAX_K, MODES, PRESETS
+from search.selectors import (
+    DEFAULT_K,
+    DEFAULT_MODE,
+    DEFAULT_PRESET,
+    DEFAULT_RRF_K,
+    DEFAULT_SORT,
+    MAX_K,
+    MODES,
+    PRESETS,
+)
 
 
 # ---- errors -------------------------------------------------------------------------
@@ -119,26 +128,28 @@ class SearchRequestSerializer(serializers.Serializer):
     )
     image_b64 = serializers.CharField(required=False, allow_blank=True, default="")
     mode = serializers.CharField(
-        required=False, default="auto", help_text=f"{', '.join(MODES)} or a branch name"
+        required=False,
+        default=DEFAULT_MODE,
+        help_text=f"{', '.join(MODES)} or a branch name",
     )
     preset = serializers.ChoiceField(
-        choices=list(PRESETS), required=False, default="50/50"
+        choices=list(PRESETS), required=False, default=DEFAULT_PRESET
     )
     weights = serializers.DictField(
         child=serializers.FloatField(min_value=0), required=False
     )
     rrf_k = serializers.IntegerField(
-        required=False, min_value=0, max_value=1000, default=60
+        required=False, min_value=0, max_value=1000, default=DEFAULT_RRF_K
     )
     filters = SearchFiltersSerializer(required=False)
     k = serializers.IntegerField(
-        required=False, default=20, help_text=f"clamped to 1..{MAX_K}"
+        required=False, default=DEFAULT_K, help_text=f"clamped to 1..{MAX_K}"
     )
     page = serializers.IntegerField(
         required=False, min_value=1, max_value=1000, default=1
     )
     sort = serializers.ChoiceField(
-        choices=["relevance", "newest"], required=False, default="relevance"
+        choices=["relevance", "newest"], required=False, default=DEFAULT_SORT
     )
     debug = serializers.BooleanField(required=False, default=False)
 

@@ -1,0 +1,44 @@
+"""What the interface layer (search pages' peers in api/) may call: searching, similar
+items, request building and readiness; the engine's internals stay behind this."""
+
+from __future__ import annotations
+
+from search.engine import (
+    MAX_K,
+    MODES,
+    PRESETS,
+    QueryError,
+    SearchRequest,
+    SearchResponse,
+    run_search,
+    similar_items,
+)
+from search.requests import (
+    DEFAULT_K,
+    DEFAULT_MODE,
+    DEFAULT_PRESET,
+    DEFAULT_RRF_K,
+    DEFAULT_SORT,
+    build_search_request,
+    clamp_k,
+)
+from search.warmup import readiness
+
+__all__ = [
+    "DEFAULT_K",
+    "DEFAULT_MODE",
+    "DEFAULT_PRESET",
+    "DEFAULT_RRF_K",
+    "DEFAULT_SORT",
+    "MAX_K",
+    "MODES",
+    "PRESETS",
+    "QueryError",
+    "SearchRequest",
+    "SearchResponse",
+    "build_search_request",
+    "clamp_k",
+    "readiness",
+    "run_search",
+    "similar_items",
+]
