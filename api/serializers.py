@@ -20,12 +20,14 @@ from search.selectors import (
 
 
 # ---- errors -------------------------------------------------------------------------
+# DRF's metaclass moves declared fields off the class, so a field may be called `fields` or
+# `data` (the wire format names them); the stubs see a clash with Serializer's attributes.
 class ErrorDetailSerializer(serializers.Serializer):
     message = serializers.CharField()
     type = serializers.CharField()
     code = serializers.CharField(allow_null=True)
     param = serializers.CharField(allow_null=True)
-    fields = serializers.DictField(required=False)
+    fields = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -84,7 +86,7 @@ class UsageSerializer(serializers.Serializer):
 
 class EmbeddingsResponseSerializer(serializers.Serializer):
     object = serializers.CharField(default="list")
-    data = EmbeddingDataSerializer(many=True)
+    data = EmbeddingDataSerializer(many=True)  # type: ignore[assignment]
     model = serializers.CharField()
     usage = UsageSerializer()
 
@@ -103,7 +105,7 @@ class ModelSerializer(serializers.Serializer):
 
 class ModelListSerializer(serializers.Serializer):
     object = serializers.CharField()
-    data = ModelSerializer(many=True)
+    data = ModelSerializer(many=True)  # type: ignore[assignment]
 
 
 # ---- search -------------------------------------------------------------------------

@@ -148,11 +148,12 @@ def embed_items(
     if not todo:
         return 0
     encoder = get_encoder(space)
-    images = [inp for inp in todo if inp.image is not None]
+    images = [(inp, inp.image) for inp in todo if inp.image is not None]
     texts = [inp for inp in todo if inp.image is None]
     for start in range(0, len(images), batch_size):
-        chunk = images[start : start + batch_size]
-        pictures = [_load_rgb(inp.image) for inp in chunk]
+        pairs = images[start : start + batch_size]
+        chunk = [inp for inp, _ in pairs]
+        pictures = [_load_rgb(image) for _, image in pairs]
         _store(space, chunk, encoder.encode_images(pictures))
         if on_batch:
             on_batch(len(chunk))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.db import models
+from django.db.models import Func
 from django.db.models.functions import Cast
 from pgvector.django import BitField, CosineDistance, HammingDistance, VectorField
 
@@ -56,6 +57,7 @@ def nearest(
     The cast to a typed column matches the expression of the space's partial HNSW index.
     """
     rows = (queryset if queryset is not None else Embedding.objects).filter(space=space)
+    distance: Func
     if space.metric == Metric.HAMMING:
         column = Cast("bits", BitField(length=space.dimension))
         distance = HammingDistance(column, to_bit_string(query))

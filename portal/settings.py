@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -101,8 +102,9 @@ TEMPLATES = [
 # embedded PostgreSQL 18 + pgvector server under VAR_DIR, started by its database backend
 # on the first connection (never here: importing settings must not start a server).
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASES: dict[str, dict[str, Any]]
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))}
 else:
     from portal.embedded_db import DEFAULT_SYSTEM_DIR, embedded_database_settings
 

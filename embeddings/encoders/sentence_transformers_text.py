@@ -41,7 +41,9 @@ class SentenceTransformersEncoder(Encoder):
         dimension = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )
-        self.dimension = int(dimension())
+        self.dimension = int(
+            dimension() or 0
+        )  # None only for models without a fixed size
         self.description = f"{weights} via sentence-transformers, CPU"
 
     def encode_texts(self, texts: Sequence[str], *, query: bool) -> np.ndarray:

@@ -3,6 +3,7 @@ sure the embedded server is running, so that is done on first use, not at settin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.backends.postgresql import base, client
@@ -11,7 +12,7 @@ from portal.embedded_db import ensure_server
 
 
 class DatabaseClient(client.DatabaseClient):
-    def runshell(self, parameters: list[str]) -> None:
+    def runshell(self, parameters: Iterable[str]) -> None:
         ensure_server(self.connection.settings_dict)
         super().runshell(parameters)
 
