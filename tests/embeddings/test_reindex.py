@@ -21,6 +21,7 @@ from embeddings.registry import forget
 from embeddings.reindex import plan_reindex, run_reindex, select_items
 from items.services import add_image
 from tests.conftest import make_image_bytes, render_lines
+from tests.factories import ItemImageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,16 +48,14 @@ def counts() -> tuple[int, int, int]:
 
 
 def make_items(make_item, n: int):
-    items = []
-    for i in range(n):
-        item = make_item(title=f"문항 {i}", body=f"본문 {i}")
-        add_image(
-            item=item,
-            upload=io.BytesIO(render_lines([f"그림 {i}"])),
-            filename=f"{i}.png",
-        )
-        items.append(item)
-    return items
+    """`n` items, each with one scanned-looking image."""
+    return [
+        ItemImageFactory(
+            item=make_item(title=f"문항 {i}", body=f"본문 {i}"),
+            content=render_lines([f"그림 {i}"]),
+        ).item
+        for i in range(n)
+    ]
 
 
 def test_dry_run_counts_work_per_stage_and_changes_nothing(make_item):
