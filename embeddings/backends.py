@@ -1,7 +1,7 @@
 """Which factory builds the encoder of each space backend, imported only when first used.
 
-A backend registers with one line in `BACKENDS`: its `Backend` value and the dotted path
-of a `from_space(space) -> Encoder` callable. The path is a string so that importing this
+A backend registers with one line in `BACKENDS`: its `Backend` value and the path of a
+`from_space(space) -> Encoder` callable, `module:function` or `module:Class.method`. The path is a string so that importing this
 module (every web process, every `manage.py` command) never imports torch or a client
 library; the module is imported the first time a space of that backend is loaded.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
 from embeddings.models import Backend, EmbeddingSpace
@@ -45,8 +46,8 @@ BACKENDS: dict[str, BackendSpec] = {
 class UnknownBackend(ModelUnavailable):
     """The space names a backend nothing is registered for (a typo, or a removed backend).
 
-    A ModelUnavailable, so the space is reported unavailable and its jobs wait instead of
-    failing: registering the backend later releases them."""
+    A ModelUnavailable, so search, health and the admin report the space unavailable with
+    this reason, like any other space whose model cannot load here."""
 
 
 def backend_spec(backend: str) -> BackendSpec:
@@ -62,9 +63,11 @@ def backend_spec(backend: str) -> BackendSpec:
 
 def backend_factory(backend: str) -> BackendFactory:
     """Import and return the factory of `backend` (the import happens here, lazily)."""
-    module_name, _, attribute = backend_spec(backend).factory.partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, attribute)
+    module_name, _, attributes = backend_spec(backend).factory.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for attribute in attributes.split("."):
+        target = getattr(target, attribute)
+    return target
 
 
 def build_encoder(space: EmbeddingSpace) -> Encoder:

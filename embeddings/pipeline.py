@@ -324,12 +324,15 @@ def _run_index(*, item: Item, space: EmbeddingSpace | None = None) -> int:
 
 STAGES: dict[Stage, StageWork] = {
     Stage.OCR: StageWork(
-        Stage.OCR, "images", False, _pending_ocr, ocr_item, _forget_ocr
+        stage=Stage.OCR, unit="images", per_space=False,
+        pending=_pending_ocr, run=ocr_item, forget=_forget_ocr,
     ),
     Stage.INDEX: StageWork(
-        Stage.INDEX, "items", False, _pending_index, _run_index, _forget_index
+        stage=Stage.INDEX, unit="items", per_space=False,
+        pending=_pending_index, run=_run_index, forget=_forget_index,
     ),
     Stage.EMBED: StageWork(
-        Stage.EMBED, "inputs", True, _pending_embed, embed_item, _forget_embed
+        stage=Stage.EMBED, unit="inputs", per_space=True,
+        pending=_pending_embed, run=embed_item, forget=_forget_embed,
     ),
-}
+}  # fmt: skip

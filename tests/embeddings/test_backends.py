@@ -37,6 +37,14 @@ def constant_from_space(space: EmbeddingSpace) -> Encoder:
     return _ConstantEncoder(int((space.options or {}).get("dimension", 8)))
 
 
+class ConstantBackend:
+    """A factory spelled as a class method, as an encoder class may provide one."""
+
+    @classmethod
+    def from_space(cls, space: EmbeddingSpace) -> Encoder:
+        return _ConstantEncoder(3)
+
+
 def space(**fields) -> EmbeddingSpace:
     defaults = {"name": "s", "label": "s", "modality": "text", "dimension": 8}
     return EmbeddingSpace(**{**defaults, **fields})
@@ -80,6 +88,13 @@ def test_a_new_backend_registers_with_one_entry(monkeypatch):
     assert encoder.encode_texts(["a", "b"], query=False).shape == (2, 8)
     with pytest.raises(ModelUnavailable, match="produces 4-dimension vectors"):
         build_encoder(space(backend="constant", options={"dimension": 4}))
+
+
+def test_a_factory_may_be_a_class_method(monkeypatch):
+    monkeypatch.setitem(
+        BACKENDS, "constant", BackendSpec(f"{__name__}:ConstantBackend.from_space")
+    )
+    assert build_encoder(space(backend="constant", dimension=3)).dimension == 3
 
 
 def test_only_backends_that_allow_it_serve_test_only_spaces(monkeypatch):
