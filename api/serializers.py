@@ -8,11 +8,13 @@ from rest_framework import serializers
 from embeddings.models import ProcessingJob
 from items.models import Item, ItemImage, ItemKind, Language, Status
 from search.selectors import (
+    DEFAULT_FUSION,
     DEFAULT_K,
     DEFAULT_MODE,
     DEFAULT_PRESET,
     DEFAULT_RRF_K,
     DEFAULT_SORT,
+    FUSIONS,
     MAX_K,
     MODES,
     PRESETS,
@@ -143,6 +145,11 @@ class SearchRequestSerializer(serializers.Serializer):
     rrf_k = serializers.IntegerField(
         required=False, min_value=0, max_value=1000, default=DEFAULT_RRF_K
     )
+    fusion = serializers.ChoiceField(
+        choices=list(FUSIONS), required=False, default=DEFAULT_FUSION,
+        help_text="rrf, score (normalised scores, convex weights), or auto: the "
+        "measured default for the query's type (keyword or question)",
+    )  # fmt: skip
     filters = SearchFiltersSerializer(required=False)
     k = serializers.IntegerField(
         required=False, default=DEFAULT_K, help_text=f"clamped to 1..{MAX_K}"
@@ -169,6 +176,11 @@ class SearchHitSerializer(serializers.Serializer):
 class SearchResponseSerializer(serializers.Serializer):
     query = serializers.DictField()
     results = SearchHitSerializer(many=True)
+    other_statuses = SearchHitSerializer(
+        many=True,
+        help_text="Staff only (empty otherwise): drafts and items in review that match, "
+        "listed apart from the results (at most 10, first page).",
+    )
     total = serializers.IntegerField()
     took_ms = serializers.IntegerField()
     debug = serializers.DictField(allow_null=True)

@@ -345,10 +345,11 @@ def ensure_corpus(size: int, rebuild: bool) -> dict[str, float] | None:
 
 
 def _load(size: int) -> dict[str, float]:
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from embeddings.indexes import drop_space_index, ensure_space_index
+    from embeddings.lexical import postings_sql
     from embeddings.models import EmbeddingSpace
     from embeddings.spaces import create_space
     from items.models import Item, ItemImage
@@ -382,6 +383,11 @@ def _load(size: int) -> dict[str, float]:
     gin = _drop_indexes("embeddings_searchdocument", "search_document_")
     _insert_documents(items, generated)
     timings["search documents (analyse + to_tsvector)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in postings_sql(where="TRUE"):
+            cursor.execute(sql)
+    timings["BM25 term rows (from the tsvectors)"] = time.perf_counter() - started
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '1GB'")
@@ -703,8 +709,13 @@ def measure(size: int, args) -> tuple[list[Row], list[str]]:
         return row
 
     def fts(q):
-        tsquery = analyse_query(q.text).tsquery
-        return branches.fulltext_branch(tsquery=tsquery, items=everything, window=100)
+        analysed = analyse_query(q.text)
+        return branches.lexical_branch(
+            scoring_text=analysed.scoring_text,
+            constraint=analysed.constraint,
+            items=everything,
+            window=100,
+        )
 
     def matching(q) -> int:
         query = SearchQuery(
@@ -712,7 +723,7 @@ def measure(size: int, args) -> tuple[list[Row], list[str]]:
         )
         return SearchDocument.objects.filter(tsv=query).count()
 
-    fts_row = run("FTS branch (window 100)", fts, lambda q, hits: len(hits))
+    fts_row = run("lexical (BM25) branch (window 100)", fts, lambda q, hits: len(hits))
     fts_row.notes = [
         f"{np.mean(fts_row.notes):.0f} hits; median {np.median([matching(q) for q in queries[WARMUP:]]):.0f} docs match"
     ]
@@ -798,9 +809,10 @@ def measure(size: int, args) -> tuple[list[Row], list[str]]:
         id(q): text for q, text in zip(queries[WARMUP:], ocr.values, strict=True)
     }
     ocr_fts = run(
-        "OCR-text FTS branch (any word, window 100)",
-        lambda q: branches.fulltext_branch(
-            tsquery=analyse_query(ocr_text.get(id(q), ""), any_word=True).tsquery,
+        "OCR-text lexical branch (window 100)",
+        lambda q: branches.lexical_branch(
+            scoring_text=analyse_query(ocr_text.get(id(q), "")).scoring_text,
+            constraint="",
             items=everything,
             window=100,
         ),

@@ -40,6 +40,9 @@ BACKENDS: dict[str, BackendSpec] = {
     Backend.TRANSFORMERS_IMAGE: BackendSpec(
         "embeddings.encoders.transformers_image:from_space"
     ),
+    Backend.OPENAI: BackendSpec(
+        "embeddings.encoders.openai_compat:OpenAICompatEncoder.from_space"
+    ),
 }
 
 

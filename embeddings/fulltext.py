@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 
 from embeddings.documents import ItemText
 from embeddings.korean import analyze
+from embeddings.lexical import postings_sql
 from embeddings.models import SearchDocument
 from items.models import Item
 
@@ -14,13 +15,14 @@ TEXT_SEARCH_CONFIG = "english"
 
 
 def store_search_document(*, item: Item, text: ItemText) -> bool:
-    """Write the item's tsvector; returns False when the stored one is already current."""
+    """Write the item's tsvector and its BM25 term rows; returns False when the stored
+    ones are already current."""
     current = SearchDocument.objects.filter(
         item=item, input_sha256=text.sha256
     ).exists()
     if current:
         return False
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO embeddings_searchdocument (item_id, text, tsv, input_sha256, updated_at)
@@ -44,4 +46,6 @@ def store_search_document(*, item: Item, text: ItemText) -> bool:
                 "sha": text.sha256,
             },
         )
+        for statement in postings_sql(where="d.item_id = %(item)s"):
+            cursor.execute(statement, {"item": item.pk})
     return True

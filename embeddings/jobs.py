@@ -273,8 +273,10 @@ def sweep_jobs() -> SweepReport:
         released += ProcessingJob.objects.filter(
             stage=Stage.OCR, state=JobState.WAITING
         ).update(state=JobState.PENDING, enqueued_at=None, last_error="")
+    # Also active spaces marked unavailable with no job waiting: a model server's outage
+    # seen only by a search must heal too, and search itself no longer calls the space.
     waiting_spaces = EmbeddingSpace.objects.filter(
-        jobs__state=JobState.WAITING
+        Q(jobs__state=JobState.WAITING) | Q(available=False, state=SpaceState.ACTIVE)
     ).distinct()
     for space in waiting_spaces:
         if probe_space(space):

@@ -26,6 +26,15 @@ class Backend(models.TextChoices):
         "transformers image model (DINOv2 / SigLIP)",
     )
     FINGERPRINT = "fingerprint", "Image fingerprint (perceptual hash, no model)"
+    OPENAI = "openai", "OpenAI-compatible model server (vLLM, TEI, infinity, a portal)"
+
+
+# Options that say how to reach a model, not which vectors it makes: left out of the model
+# signature, so adding a replica or raising a timeout re-embeds nothing.
+SERVING_OPTIONS = frozenset(
+    {"urls", "url", "api_key_env", "timeout", "batch_size", "max_concurrency",
+     "retries", "backoff_seconds", "cooldown_seconds"}
+)  # fmt: skip
 
 
 class Modality(models.TextChoices):
@@ -104,6 +113,10 @@ class EmbeddingSpace(models.Model):
             errors["options"] = 'Options must be a JSON object, e.g. {"seed": 0}.'
         elif "seed" in self.options and not isinstance(self.options["seed"], int):
             errors["options"] = "options.seed must be a whole number."
+        elif self.backend == Backend.OPENAI:
+            from embeddings.encoders.openai_compat import check_options
+
+            errors.update(check_options(self.options))
         if self.backend == Backend.FINGERPRINT and self.metric != Metric.HAMMING:
             errors["metric"] = (
                 "Fingerprint spaces store bit strings: use the Hamming metric."
@@ -114,11 +127,15 @@ class EmbeddingSpace(models.Model):
     @property
     def model_signature(self) -> str:
         """What determines this space's vectors; part of every input hash, so changing the
-        model, weights or options (or bumping the version) makes every vector stale."""
+        model, weights or options (or bumping the version) makes every vector stale.
+        Serving options (where the model is reached) are not part of it."""
         import json
 
+        options = self.options
+        if isinstance(options, dict):
+            options = {k: v for k, v in options.items() if k not in SERVING_OPTIONS}
         return json.dumps(
-            [self.version, self.backend, self.model_name, self.weights, self.options,
+            [self.version, self.backend, self.model_name, self.weights, options,
              self.document_prefix],
             sort_keys=True, default=str,
         )  # fmt: skip
@@ -217,6 +234,8 @@ class SearchDocument(models.Model):
     text = models.TextField(blank=True)
     tsv = SearchVectorField(null=True)
     input_sha256 = models.CharField(max_length=64)
+    # Field-weighted term count (embeddings/lexical.py): BM25's document length.
+    length = models.FloatField(default=0, db_default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -232,6 +251,28 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"Search document of item {self.item_id}"
+
+
+class SearchTerm(models.Model):
+    """The lexical index: one row per (term, document), the term's field-weighted frequency.
+
+    Derived from the document's tsvector in the same statement that writes it, so the
+    terms are exactly the lexemes full-text search sees (Kiwi morphemes, English stems).
+    The primary key (term, item) is the posting list BM25 reads for a query term.
+    """
+
+    pk = models.CompositePrimaryKey("term", "document")
+    term = models.TextField()
+    document = models.ForeignKey(
+        SearchDocument,
+        on_delete=models.CASCADE,
+        related_name="terms",
+        db_column="item_id",
+    )
+    tf = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.term!r} in item {self.document_id}"
 
 
 class Stage(models.TextChoices):

@@ -56,6 +56,14 @@ def nearest(
 
     The cast to a typed column matches the expression of the space's partial HNSW index.
     """
+    return with_distance(space, query, queryset=queryset).order_by("distance")[:k]
+
+
+def with_distance(
+    space: EmbeddingSpace, query: np.ndarray, *, queryset: models.QuerySet | None = None
+) -> models.QuerySet:  # of Embedding, annotated with `distance` (unparametrised for it)
+    """Embeddings of `space` with their distance to `query` annotated (no ordering: for
+    scoring known candidates exactly, where no index scan is wanted)."""
     rows = (queryset if queryset is not None else Embedding.objects).filter(space=space)
     distance: Func
     if space.metric == Metric.HAMMING:
@@ -64,4 +72,4 @@ def nearest(
     else:
         column = Cast("vector", VectorField(dimensions=space.dimension))
         distance = CosineDistance(column, [float(x) for x in query])
-    return rows.annotate(distance=distance).order_by("distance")[:k]
+    return rows.annotate(distance=distance)

@@ -244,6 +244,12 @@ EMBEDDINGS_ALLOW_TEST_MODELS = env_bool("EMBEDDINGS_ALLOW_TEST_MODELS", False)
 EMBED_BATCH_SIZE = env_int("EMBED_BATCH_SIZE", 16)
 # Optional cross-encoder that re-scores the fused top RERANK_TOP candidates.
 RERANKER_MODEL = env_str("RERANKER_MODEL", "")
+# With URLs the reranker is a model server's /rerank (RERANKER_MODEL is then the model name
+# it serves; several URLs are replicas of it). The API key is read from the variable named.
+RERANKER_URLS = env_list("RERANKER_URLS", [])
+RERANKER_API_KEY_ENV = env_str("RERANKER_API_KEY_ENV", "")
+RERANKER_TIMEOUT = env_int("RERANKER_TIMEOUT", 10)
+RERANKER_DOCUMENTS_FIELD = env_str("RERANKER_DOCUMENTS_FIELD", "documents")
 RERANK_TOP = env_int("RERANK_TOP", 30)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 JOB_RETRY_BASE_SECONDS = env_int("JOB_RETRY_BASE_SECONDS", 10)

@@ -4,6 +4,11 @@ Each whitespace-separated word becomes a group of alternatives (its Korean morph
 their compounds, or the word itself), and groups are ANDed, like websearch_to_tsquery:
 "삼각형 넓이" → (삼각 | 삼각형) & 넓이. A word prefixed with "-" is excluded, "OR" between
 words makes an alternative, and "quoted phrases" match as phrases.
+
+The lexical branch ranks like BM25, so it does not require every word: it scores the
+query's `scoring_text` (the analysed positive words, synonyms included) against every
+document holding any of them, and applies only the syntax a user typed on purpose —
+phrases and exclusions — as the `constraint` tsquery.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ TERM = re.compile(r"[\w]+", re.UNICODE)
 class AnalysedQuery:
     tsquery: str  # for to_tsquery(config, …); empty when nothing searchable remains
     terms: tuple[str, ...]  # surface terms to highlight in snippets
+    scoring_text: str = (
+        ""  # analysed positive words, for to_tsvector → BM25 query terms
+    )
+    constraint: str = ""  # tsquery of phrases and exclusions only; "" when none
 
 
 def analyse_query(
@@ -36,6 +45,8 @@ def analyse_query(
     synonyms = synonyms or {}
     parts: list[str] = []
     highlight: list[str] = []
+    scoring: list[str] = []
+    required: list[str] = []
     pending_or = False
     for token in TOKEN.findall(text or ""):
         if token == "OR":
@@ -43,7 +54,8 @@ def analyse_query(
             continue
         negate = token.startswith("-") and len(token) > 1
         body = token[1:] if negate else token
-        if body.startswith('"') and body.endswith('"'):
+        phrase = body.startswith('"') and body.endswith('"')
+        if phrase:
             group = _phrase(body.strip('"'))
         else:
             group = _word(body)
@@ -51,14 +63,18 @@ def analyse_query(
             alternatives = [a for a in alternatives if a and a != group]
             if group and alternatives:
                 group = "(" + " | ".join([group, *alternatives]) + ")"
-                highlight.extend(
-                    t for a in synonyms[body.casefold()] for t in TERM.findall(a)
-                )
+                words = synonyms[body.casefold()]
+                highlight.extend(t for a in words for t in TERM.findall(a))
+                if not negate:
+                    scoring.extend(" ".join(_terms(a)) for a in words)
         if not group:
             continue
         if not negate:
             highlight.extend(TERM.findall(body))
+            scoring.append(" ".join(_terms(body.strip('"'))))
         expression = f"!{group}" if negate else group
+        if negate or (phrase and len(body.split()) > 1):
+            required.append(expression)
         if pending_or and parts:
             parts[-1] = f"({parts[-1]} | {expression})"
         else:
@@ -66,7 +82,10 @@ def analyse_query(
         pending_or = False
     joiner = " | " if any_word else " & "
     return AnalysedQuery(
-        tsquery=joiner.join(parts), terms=tuple(dict.fromkeys(highlight))
+        tsquery=joiner.join(parts),
+        terms=tuple(dict.fromkeys(highlight)),
+        scoring_text=" ".join(scoring),
+        constraint=" & ".join(required),
     )
 
 

@@ -10,23 +10,22 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    TrigramWordSimilarity,
-)
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import CharField, QuerySet, Value
 from PIL import Image
 
+from embeddings import lexical
 from embeddings.encoders.base import ModelUnavailable
 from embeddings.fulltext import TEXT_SEARCH_CONFIG
 from embeddings.models import Embedding, EmbeddingSpace, Metric, SearchDocument
 from embeddings.registry import get_encoder
-from embeddings.vectors import check_vectors, nearest
+from embeddings.vectors import check_vectors, nearest, with_distance
 from items.models import Item
 from search import embedding_cache
 from search.fusion import BranchHit
@@ -34,24 +33,61 @@ from search.fusion import BranchHit
 logger = logging.getLogger(__name__)
 
 
-def fulltext_branch(
-    *, tsquery: str, items: QuerySet[Item], window: int
+def lexical_branch(
+    *, scoring_text: str, constraint: str, items: QuerySet[Item], window: int
 ) -> list[BranchHit]:
-    if not tsquery:
+    """BM25 over the term rows (embeddings/lexical.py): any query term may match, rarer
+    terms count more, long documents are normalised. `constraint` (phrases, exclusions)
+    filters; it does not score. One statement: query terms come from the same tsvector
+    analysis as the index, IDF from the posting lists, so nothing is precomputed."""
+    if not scoring_text.strip():
         return []
-    query = SearchQuery(tsquery, config=TEXT_SEARCH_CONFIG, search_type="raw")
-    rows = (
-        SearchDocument.objects.filter(item__in=items, tsv=query)
-        .annotate(rank=SearchRank(F("tsv"), query, cover_density=True))
-        .order_by("-rank", "item_id")
-        .values_list("item_id", "rank")[:window]
+    visible_sql, visible_params = items.values("pk").query.sql_with_params()
+    constraint_sql = (
+        f"AND d.tsv @@ to_tsquery('{TEXT_SEARCH_CONFIG}', %s)" if constraint else ""
     )
-    return [BranchHit(item_id=item_id, score=float(rank)) for item_id, rank in rows]
+    sql = f"""
+        WITH q AS (
+            SELECT u.lexeme AS term, cardinality(u.positions)::float AS qtf
+            FROM unnest(to_tsvector('{TEXT_SEARCH_CONFIG}', %s)) AS u
+        ), stats AS (
+            SELECT count(*)::float AS n, greatest(avg(length), 1)::float AS avgdl
+            FROM embeddings_searchdocument
+        ), weighted AS (
+            SELECT q.term, q.qtf, ln(1 + (s.n - f.df + 0.5) / (f.df + 0.5)) AS idf
+            FROM q CROSS JOIN stats s CROSS JOIN LATERAL (
+                SELECT count(*)::float AS df FROM embeddings_searchterm t
+                WHERE t.term = q.term
+            ) f
+            WHERE f.df > 0
+        )
+        SELECT t.item_id, sum(
+            w.idf * w.qtf * t.tf * {lexical.K1 + 1}
+            / (t.tf + {lexical.K1} * (1 - {lexical.B} + {lexical.B} * d.length / s.avgdl))
+        ) AS score
+        FROM weighted w
+        JOIN embeddings_searchterm t ON t.term = w.term
+        JOIN embeddings_searchdocument d ON d.item_id = t.item_id
+        CROSS JOIN stats s
+        WHERE t.item_id IN ({visible_sql}) {constraint_sql}
+        GROUP BY t.item_id
+        ORDER BY score DESC, t.item_id
+        LIMIT %s
+    """
+    params = [scoring_text, *visible_params, *([constraint] if constraint else [])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, window])
+        rows = cursor.fetchall()
+    return [BranchHit(item_id=pk, score=round(float(score), 4)) for pk, score in rows]
 
 
-# Letters and digits together, or a word joined by - _ . / (model numbers, codes, file
-# names): what full-text tokenisers split apart and trigram matching finds whole.
-IDENTIFIER = re.compile(r"^(?=.*[A-Za-z가-힣])(?=.*\d)\S{3,}$|^\w+[-_./]\w+\S*$")
+# Real identifiers only: letters and digits together ("RUN-S220", "X100", "2024년형" is
+# not: it needs a Latin letter), or an upper-case code joined by - _ . / ("EDU-CALC",
+# "ISO/IEC"). Ordinary joined words ("GNU/Linux", "e-mail", "well-known") are left to
+# the lexical branch: trigram matching over whole documents costs hundreds of ms.
+IDENTIFIER = re.compile(
+    r"^(?=.*[A-Za-z])(?=.*\d)[\w\-./]{3,}$|^[A-Z0-9]+(?:[-_./][A-Z0-9]+)+$"
+)
 
 
 def identifier_terms(text: str) -> str:
@@ -108,6 +144,45 @@ def vector_branch(
     return [BranchHit(item_id=i, score=_similarity(space, d)) for i, d in ranked]
 
 
+@dataclass(frozen=True)
+class VectorProbe:
+    """A vector branch's query, kept so other candidates can be scored against it."""
+
+    space: EmbeddingSpace
+    vector: np.ndarray
+    source: str  # "text" or "image": which stored vectors the branch searched
+
+
+def vector_scores(
+    probes: Mapping[str, tuple[VectorProbe, Sequence[int]]],
+) -> dict[str, dict[int, float]]:
+    """Exact similarity to each probe of the given items' stored vectors (an item's best
+    image when it has several): what score fusion fills in for candidates a
+    nearest-neighbour branch did not return. One statement for all probes (UNION ALL
+    of exact distance scans over known ids; no index scan)."""
+    parts = []
+    for name, (probe, item_ids) in probes.items():
+        if not item_ids:
+            continue
+        rows = Embedding.objects.filter(
+            space=probe.space, source=probe.source, item_id__in=list(item_ids)
+        )
+        parts.append(
+            with_distance(probe.space, probe.vector, queryset=rows)
+            .annotate(probe=Value(name, output_field=CharField()))
+            .values_list("probe", "item_id", "distance")
+        )
+    if not parts:
+        return {}
+    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    best: dict[str, dict[int, float]] = {name: {} for name in probes}
+    for name, item_id, distance in query:
+        similarity = _similarity(probes[name][0].space, distance)
+        found = best[name]
+        found[item_id] = max(similarity, found.get(item_id, similarity))
+    return best
+
+
 def _similarity(space: EmbeddingSpace, distance: float) -> float:
     if space.metric == Metric.HAMMING:
         return round(1 - distance / space.dimension, 4)
@@ -144,11 +219,12 @@ def embed_query_image(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray |
         return cached
     try:
         encoder = get_encoder(space)
+        with Image.open(io.BytesIO(image_bytes)) as picture:
+            raw = encoder.encode_images([picture.convert("RGB")])
     except ModelUnavailable:
+        # Also raised mid-call by a model server that went down (circuit open): the
+        # search goes on without this space and says so.
         return None
-    with Image.open(io.BytesIO(image_bytes)) as picture:
-        vector = check_vectors(
-            encoder.encode_images([picture.convert("RGB")]), space=space, count=1
-        )[0]
+    vector = check_vectors(raw, space=space, count=1)[0]
     embedding_cache.put(key, vector)
     return vector

@@ -4,7 +4,7 @@ and return hits that explain themselves. Also: similar items from an item's own 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 
@@ -13,9 +13,10 @@ from embeddings.ocr import OcrConfig, OcrFailed, read_text
 from items.models import Item
 from search import branches
 from search.analysis import analyse_query
-from search.filters import Filters, visible_items
-from search.fusion import DEFAULT_RRF_K, FusedHit, fuse
+from search.filters import OTHER_STATUSES_LIMIT, Filters, result_sets, visible_items
+from search.fusion import DEFAULT_RRF_K, BranchHit, FusedHit, fuse, fuse_scores
 from search.models import synonym_map
+from search.query_type import KEYWORD, QUESTION, query_type
 from search.rerank import rerank_scores, reranker_status
 from search.snippets import matched_terms, snippet
 
@@ -23,6 +24,22 @@ MODES = ("auto", "text", "image", "hybrid")
 # Text share of text + image queries: 70 → text-side branches weigh 1.4, image-side 0.6.
 PRESETS = {"90/10": 0.9, "70/30": 0.7, "50/50": 0.5, "30/70": 0.3, "10/90": 0.1}
 MAX_K = 100
+FUSIONS = ("auto", "rrf", "score")
+LEXICAL_BRANCHES = {"fts", "identifier"}
+
+
+@dataclass(frozen=True)
+class FusionDefaults:
+    method: str  # "rrf" or "score"
+    lexical_weight: float  # multiplies the lexical branches' weights
+
+
+# Chosen on the development halves of the evaluation sets (docs/evaluation.md): text-only
+# queries by type; text + image and image queries keep RRF (no judged set measures them).
+FUSION_DEFAULTS = {
+    KEYWORD: FusionDefaults(method="score", lexical_weight=1.0),
+    QUESTION: FusionDefaults(method="score", lexical_weight=1.0),
+}
 
 
 class QueryError(ValueError):
@@ -43,6 +60,7 @@ class SearchRequest:
     window: int = 100
     sort: str = "relevance"  # or "newest"
     rerank: bool = True
+    fusion: str = "auto"  # "rrf", "score", or the measured default per query type
 
 
 @dataclass
@@ -63,12 +81,48 @@ class SearchResponse:
     took_ms: int
     ocr_text: str = ""
     reranker: str = ""  # what the second stage did, or why it did not run
+    fusion: str = "rrf"  # the method that ranked these hits
+    query_type: str = ""  # "keyword" or "question" for text-only queries
+    other_statuses: list[Hit] = field(default_factory=list)  # staff: unpublished, apart
+
+
+@dataclass
+class _Run:
+    """What the branches of one search found, filled in as they run."""
+
+    lists: dict[str, list[BranchHit]] = field(default_factory=dict)
+    sides: dict[str, str] = field(default_factory=dict)  # branch → "text" | "image"
+    unavailable: dict[str, str] = field(default_factory=dict)
+    # Vector branches' queries, so score fusion can score other branches' candidates.
+    probes: dict[str, branches.VectorProbe] = field(default_factory=dict)
+
+    def add(self, name: str, side: str, hits: list[BranchHit]) -> None:
+        self.lists[name] = hits
+        self.sides[name] = side
 
 
 def run_search(request: SearchRequest, *, user) -> SearchResponse:
+    """Search what `user` may see. Staff who did not choose statuses get published items
+    as the results and, on the first page, at most OTHER_STATUSES_LIMIT drafts and items
+    in review apart (`other_statuses`), so unpublished work never pushes published
+    results down nor passes for them."""
     started = time.monotonic()
     _validate(request)
-    items = visible_items(user, request.filters)
+    items, others = result_sets(user, request.filters)
+    response = _execute(request, items)
+    if others is not None and request.page == 1:
+        apart = replace(request, k=OTHER_STATUSES_LIMIT, page=1)
+        response.other_statuses = _execute(
+            apart, others, ocr_text=response.ocr_text if request.image else None
+        ).hits
+    response.took_ms = int((time.monotonic() - started) * 1000)
+    return response
+
+
+def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
+    """One search over `items`; `ocr_text`, when given, is the query image's text
+    already read (tesseract is the slowest step of an image query)."""
+    started = time.monotonic()
     use_text = bool(request.text.strip()) and request.mode in ("auto", "text", "hybrid")
     use_image = request.image is not None and request.mode in (
         "auto",
@@ -79,43 +133,45 @@ def run_search(request: SearchRequest, *, user) -> SearchResponse:
     if single:
         use_text, use_image = bool(request.text.strip()), request.image is not None
 
-    lists: dict[str, list] = {}
-    sides: dict[str, str] = {}
-    unavailable: dict[str, str] = {}
+    run = _Run()
     analysed = analyse_query(request.text, synonyms=synonym_map()) if use_text else None
-    ocr_text = ""
     if use_text:
-        lists["fts"] = branches.fulltext_branch(
-            tsquery=analysed.tsquery, items=items, window=request.window
-        )
-        sides["fts"] = "text"
+        run.add("fts", "text", branches.lexical_branch(
+            scoring_text=analysed.scoring_text, constraint=analysed.constraint,
+            items=items, window=request.window,
+        ))  # fmt: skip
         if branches.identifier_terms(request.text):
-            lists["identifier"] = branches.identifier_branch(
+            run.add("identifier", "text", branches.identifier_branch(
                 text=request.text, items=items, window=request.window
-            )
-            sides["identifier"] = "text"
-    if use_image:
+            ))  # fmt: skip
+    if not use_image:
+        ocr_text = ""
+    elif ocr_text is None:
         ocr_text = _read_query_image(request.image)
-        if ocr_text:
-            lists["ocr"] = branches.fulltext_branch(
-                tsquery=analyse_query(ocr_text, any_word=True).tsquery,
-                items=items,
-                window=request.window,
-            )
-            sides["ocr"] = "image"
+    if ocr_text:
+        run.add("ocr", "image", branches.lexical_branch(
+            scoring_text=analyse_query(ocr_text).scoring_text, constraint="",
+            items=items, window=request.window,
+        ))  # fmt: skip
     for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
-        _space_branches(
-            space, request, items, use_text, use_image, lists, sides, unavailable
-        )
+        _space_branches(space, request, items, use_text, use_image, run)
 
     if single:
-        if single not in lists:
+        if single not in run.lists:
             raise QueryError(
-                f"Branch {single!r} did not run for this query; ran: {sorted(lists)}"
+                f"Branch {single!r} did not run for this query; ran: {sorted(run.lists)}"
             )
-        lists = {single: lists[single]}
-    weights = _weights(request, sides)
-    fused = fuse(lists, rrf_k=request.rrf_k, weights=weights)
+        run.lists = {single: run.lists[single]}
+        run.sides = {single: run.sides[single]}
+    kind = query_type(request.text) if use_text and not use_image else None
+    method = request.fusion
+    if method == "auto":
+        method = FUSION_DEFAULTS[kind].method if kind else "rrf"
+    weights = _weights(request, run.sides, kind)
+    if method == "score":
+        fused = fuse_scores(run.lists, weights=weights, filled=_fill_in(run))
+    else:
+        fused = fuse(run.lists, rrf_k=request.rrf_k, weights=weights)
     reranked: dict[int, dict[str, float]] = {}
     reranker = "off for this query"
     if request.rerank and use_text:
@@ -125,19 +181,23 @@ def run_search(request: SearchRequest, *, user) -> SearchResponse:
     ]
     hits = _hits(page, analysed.terms if analysed else (), ocr_text)
     for hit in hits:
+        hit.explain["fusion"] = {"method": method, "query_type": kind or "image"}
         if hit.item.pk in reranked:
             hit.explain["reranker"] = reranked[hit.item.pk]
     return SearchResponse(
         hits=hits,
         total=len(fused),
         branches={
-            name: [(h.item_id, h.score) for h in found] for name, found in lists.items()
+            name: [(h.item_id, h.score) for h in found]
+            for name, found in run.lists.items()
         },
-        unavailable=unavailable,
+        unavailable=run.unavailable,
         weights=weights,
         took_ms=int((time.monotonic() - started) * 1000),
         ocr_text=ocr_text,
         reranker=reranker,
+        fusion=method,
+        query_type=kind or "",
     )
 
 
@@ -167,14 +227,12 @@ def similar_items(
     return _hits(fused, (), "")
 
 
-def _space_branches(
-    space, request, items, use_text, use_image, lists, sides, unavailable
-):
+def _space_branches(space, request, items, use_text, use_image, run: _Run) -> None:
     if space.available is False:
         # Workers re-check unavailable spaces and flip the flag when the model appears;
         # trying to load it on every search would add seconds to each one.
         if (use_text and space.embeds_text) or (use_image and space.embeds_images):
-            unavailable[space.name] = space.unavailable_reason
+            run.unavailable[space.name] = space.unavailable_reason
         return
     targets = {"text": ["text"], "image": ["image"], "both": ["text", "image"]}[
         space.modality
@@ -182,35 +240,45 @@ def _space_branches(
     if use_text and space.embeds_text:
         vector = branches.embed_query_text(space, request.text)
         if vector is None:
-            unavailable[space.name] = space.unavailable_reason or "model unavailable"
-        else:
-            _add_vector_branches(
-                space, vector, "text", targets, request, items, lists, sides
+            run.unavailable[space.name] = (
+                space.unavailable_reason or "model unavailable"
             )
+        else:
+            _add_vector_branches(space, vector, "text", targets, request, items, run)
     if use_image and space.embeds_images:
         vector = branches.embed_query_image(space, request.image)
         if vector is None:
-            unavailable[space.name] = space.unavailable_reason or "model unavailable"
+            run.unavailable[space.name] = (
+                space.unavailable_reason or "model unavailable"
+            )
             return
         if space.metric == Metric.HAMMING:
             targets = ["image"]  # fingerprints exist for images only
-        _add_vector_branches(
-            space, vector, "image", targets, request, items, lists, sides
-        )
+        _add_vector_branches(space, vector, "image", targets, request, items, run)
 
 
-def _add_vector_branches(space, vector, side, targets, request, items, lists, sides):
+def _add_vector_branches(space, vector, side, targets, request, items, run: _Run):
     """One nearest-neighbour branch per target modality, named `<space>:<side>><target>`."""
     for target in targets:
         name = f"{space.name}:{side}>{target}"
-        lists[name] = branches.vector_branch(
-            space=space,
-            vector=vector,
-            source=target,
-            items=items,
+        run.add(name, side, branches.vector_branch(
+            space=space, vector=vector, source=target, items=items,
             window=request.window,
+        ))  # fmt: skip
+        run.probes[name] = branches.VectorProbe(
+            space=space, vector=vector, source=target
         )
-        sides[name] = side
+
+
+def _fill_in(run: _Run) -> dict[str, dict[int, float]]:
+    """Exact scores, from stored vectors, of the candidates each vector branch did not
+    return, in one statement. Candidates come from the branches, so all are visible."""
+    candidates = {hit.item_id for hits in run.lists.values() for hit in hits}
+    return branches.vector_scores({
+        name: (probe, sorted(candidates - {h.item_id for h in run.lists[name]}))
+        for name, probe in run.probes.items()
+        if name in run.lists
+    })  # fmt: skip
 
 
 def _rerank(text: str, fused: list[FusedHit]):
@@ -239,7 +307,9 @@ def _rerank(text: str, fused: list[FusedHit]):
     )
 
 
-def _weights(request: SearchRequest, sides: dict[str, str]) -> dict[str, float]:
+def _weights(
+    request: SearchRequest, sides: dict[str, str], kind: str | None
+) -> dict[str, float]:
     share = (
         PRESETS[request.preset]
         if "text" in sides.values() and "image" in sides.values()
@@ -249,6 +319,11 @@ def _weights(request: SearchRequest, sides: dict[str, str]) -> dict[str, float]:
         name: 2 * (share if side == "text" else 1 - share)
         for name, side in sides.items()
     }
+    if kind:
+        # The measured balance for this query type (FUSION_DEFAULTS); explicit weights
+        # in the request still win.
+        for name in LEXICAL_BRANCHES & weights.keys():
+            weights[name] *= FUSION_DEFAULTS[kind].lexical_weight
     weights.update({k: v for k, v in request.weights.items() if k in weights})
     return weights
 
@@ -268,6 +343,8 @@ def _validate(request: SearchRequest) -> None:
         raise QueryError("rrf_k must be 0 or more.")
     if any(w < 0 for w in request.weights.values()):
         raise QueryError("Branch weights must be 0 or more.")
+    if request.fusion not in FUSIONS:
+        raise QueryError(f"fusion must be one of {', '.join(FUSIONS)}.")
     if request.sort not in ("relevance", "newest"):
         raise QueryError("sort must be 'relevance' or 'newest'.")
 
@@ -340,9 +417,15 @@ def _hits(fused: list[FusedHit], terms, ocr_text: str) -> list[Hit]:
 
 
 def _explain(contribution) -> dict[str, float]:
-    return {
+    # "rrf" is the branch's share of the fused score under either method (the key
+    # predates score fusion; API clients read it). Rank 0: the branch did not return
+    # the item and score fusion filled its score in from stored vectors.
+    explained = {
         "rank": contribution.rank,
         "raw_score": contribution.raw_score,
         "weight": contribution.weight,
         "rrf": round(contribution.rrf, 6),
     }
+    if contribution.normalised is not None:
+        explained["normalised"] = contribution.normalised
+    return explained

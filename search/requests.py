@@ -11,11 +11,13 @@ from search.filters import Filters
 from search.fusion import DEFAULT_RRF_K
 
 DEFAULT_MODE = "auto"
+DEFAULT_FUSION = "auto"  # the measured default per query type (search.engine)
 DEFAULT_PRESET = "50/50"
 DEFAULT_SORT = "relevance"
 DEFAULT_K = 20
 
 __all__ = [
+    "DEFAULT_FUSION",
     "DEFAULT_K",
     "DEFAULT_MODE",
     "DEFAULT_PRESET",
@@ -39,6 +41,7 @@ def build_search_request(
     preset: str | None = None,
     weights: Mapping[str, float] | None = None,
     rrf_k: int | None = None,
+    fusion: str | None = None,
     kinds: Iterable[str] = (),
     languages: Iterable[str] = (),
     tags: Iterable[str] = (),
@@ -58,6 +61,7 @@ def build_search_request(
         preset=preset or DEFAULT_PRESET,
         weights=dict(weights or {}),
         rrf_k=DEFAULT_RRF_K if rrf_k is None else rrf_k,
+        fusion=fusion or DEFAULT_FUSION,
         filters=Filters(
             kinds=tuple(kinds),
             languages=tuple(languages),

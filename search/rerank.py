@@ -3,6 +3,7 @@
 Configured by RERANKER_MODEL (a local directory, `package:` path or hub-cache id, loaded
 through sentence-transformers' CrossEncoder; nothing is downloaded). Without one, or when
 it cannot be loaded, search keeps the fused order and says why — like any missing model.
+With RERANKER_URLS set, the model is a server's /rerank instead (embeddings/rerank_client.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from django.conf import settings
 
 from embeddings.encoders.base import ModelUnavailable
 from embeddings.encoders.weights import force_offline_hub, resolve_weights
+from embeddings.rerank_client import (
+    forget_http_rerankers,
+    http_reranker_configured,
+    http_reranker_state,
+    rerank_over_http,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +40,9 @@ class RerankerStatus:
 
 def reranker_status() -> RerankerStatus:
     reference = settings.RERANKER_MODEL
+    if http_reranker_configured():
+        available, reason = http_reranker_state()
+        return RerankerStatus(True, available, reference, reason)
     if not reference:
         return RerankerStatus(
             False, False, "", "no reranker configured (RERANKER_MODEL)"
@@ -49,6 +59,11 @@ def rerank_scores(query: str, documents: list[str]) -> list[float] | None:
     reference = settings.RERANKER_MODEL
     if not reference or not query.strip() or not documents:
         return None
+    if http_reranker_configured():
+        try:
+            return rerank_over_http(query, documents)
+        except ModelUnavailable:
+            return None
     try:
         model = _model(reference)
     except ModelUnavailable:
@@ -85,6 +100,7 @@ def _model(reference: str):
 
 
 def forget() -> None:
+    forget_http_rerankers()
     with _lock:
         _loaded.clear()
         _failed.clear()

@@ -4,6 +4,7 @@ items, request building and readiness; the engine's internals stay behind this."
 from __future__ import annotations
 
 from search.engine import (
+    FUSIONS,
     MAX_K,
     MODES,
     PRESETS,
@@ -14,6 +15,7 @@ from search.engine import (
     similar_items,
 )
 from search.requests import (
+    DEFAULT_FUSION,
     DEFAULT_K,
     DEFAULT_MODE,
     DEFAULT_PRESET,
@@ -25,11 +27,13 @@ from search.requests import (
 from search.warmup import readiness
 
 __all__ = [
+    "DEFAULT_FUSION",
     "DEFAULT_K",
     "DEFAULT_MODE",
     "DEFAULT_PRESET",
     "DEFAULT_RRF_K",
     "DEFAULT_SORT",
+    "FUSIONS",
     "MAX_K",
     "MODES",
     "PRESETS",

@@ -23,6 +23,7 @@ from items.models import Item, ItemKind, Language, Status
 from items.services import add_image, create_item
 from search import embedding_cache
 from tests.factories import ItemFactory, make_image_bytes
+from tests.fake_model_server import FakeModelServer
 
 ROOT = Path(__file__).resolve().parent.parent
 # A Redis database of its own, so a developer's running portal never sees test tasks.
@@ -285,3 +286,18 @@ def corpus(db, test_clip_space) -> Corpus:
         process(item)
     return Corpus(ocr_only=ocr_only, photo=photo, photo_bytes=photo_bytes, compound=compound,
                   mug=mug, draft=draft)  # fmt: skip
+
+
+@pytest.fixture
+def fake_servers() -> Iterator[Callable[..., FakeModelServer]]:
+    """Start fake OpenAI-compatible model servers on free ports; stopped after the test."""
+    started: list[FakeModelServer] = []
+
+    def start(**fields) -> FakeModelServer:
+        server = FakeModelServer(**fields).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.kill()

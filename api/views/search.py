@@ -60,7 +60,7 @@ class SearchView(APIView):
         filters = data.get("filters") or {}
         search_request = build_search_request(
             text=data["text"], image=image, mode=data["mode"], preset=data["preset"],
-            weights=data.get("weights"), rrf_k=data["rrf_k"],
+            weights=data.get("weights"), rrf_k=data["rrf_k"], fusion=data["fusion"],
             kinds=filters.get("kind", ()), languages=filters.get("language", ()),
             tags=filters.get("tags", ()), statuses=filters.get("status", ()),
             k=data["k"], page=data["page"], sort=data["sort"],
@@ -152,9 +152,12 @@ def _respond(request, search_request: SearchRequest, *, debug: bool) -> dict:
             "rrf_k": search_request.rrf_k, "k": search_request.k,
             "page": search_request.page, "weights": result.weights,
             "ocr_text": result.ocr_text, "unavailable": result.unavailable,
-            "reranker": result.reranker,
+            "reranker": result.reranker, "fusion": result.fusion,
+            "query_type": result.query_type,
         },
         "results": [_hit(request, hit) for hit in result.hits],
+        # Staff only (empty otherwise): unpublished matches, kept out of the results.
+        "other_statuses": [_hit(request, hit) for hit in result.other_statuses],
         "total": result.total,
         "took_ms": result.took_ms,
         "debug": {"branches": result.branches} if debug else None,

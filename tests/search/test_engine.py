@@ -164,6 +164,7 @@ def test_query_embeddings_are_cached(corpus):
         (SearchRequest(text="x", k=0), "k must be"),
         (SearchRequest(text="x", mode="nope"), "did not run"),
         (SearchRequest(text="x", weights={"fts": -1}), "0 or more"),
+        (SearchRequest(text="x", fusion="borda"), "fusion must be one of"),
     ],
 )
 def test_bad_requests_are_clear_errors(db, request_, message):
@@ -228,5 +229,42 @@ def test_sql_statements_per_search_are_few_and_do_not_grow_with_k(corpus):
             response = run_search(request, user=ANON)
         assert len(response.hits) == min(k, response.total)
         counts[k] = len(captured.captured_queries)
-    # synonyms, full text, spaces, 3 vector branches, hits (items, images, OCR)
-    assert counts[1] == counts[6] <= 9, counts
+    # synonyms, lexical, spaces, 3 vector branches, score fusion's fill-in (one
+    # statement for all vector branches), hits (items, images, OCR)
+    assert counts[1] == counts[6] <= 10, counts
+
+
+def test_staff_see_unpublished_matches_apart_from_the_results(corpus):
+    staff = User.objects.create_user("ed", is_staff=True)
+    response = run_search(SearchRequest(text="머그컵"), user=staff)
+    assert corpus.mug.pk in ids(response)
+    # The draft matches better than the published mug (two mentions), yet it is not
+    # ranked among the results: it is listed apart.
+    assert corpus.draft.pk not in ids(response)
+    assert [h.item.pk for h in response.other_statuses] == [corpus.draft.pk]
+    assert all(h.item.status == Status.PUBLISHED for h in response.hits)
+    # Anonymous callers get no such list; later pages repeat none of it.
+    assert run_search(SearchRequest(text="머그컵"), user=ANON).other_statuses == []
+    page_2 = run_search(SearchRequest(text="머그컵", k=1, page=2), user=staff)
+    assert page_2.other_statuses == []
+
+
+def test_text_queries_say_which_fusion_ranked_them_and_why(corpus):
+    keyword = run_search(SearchRequest(text="머그컵"), user=ANON)
+    question = run_search(
+        SearchRequest(text="커피를 마시는 컵은 어디에 있나요?"), user=ANON
+    )
+    assert (keyword.query_type, question.query_type) == ("keyword", "question")
+    for response in (keyword, question):
+        explain = response.hits[0].explain["fusion"]
+        assert explain["method"] == response.fusion
+        assert explain["query_type"] == response.query_type
+    rrf = run_search(SearchRequest(text="머그컵", fusion="rrf"), user=ANON)
+    score = run_search(SearchRequest(text="머그컵", fusion="score"), user=ANON)
+    assert rrf.fusion == "rrf" and score.fusion == "score"
+    # Score fusion scores lie in 0..1 and the best hit of a lexical + vector query
+    # holds a normalised share from each branch; RRF's are 1/(k + rank) sums.
+    top = score.hits[0].explain["branches"]
+    assert 0 < score.hits[0].score <= 1
+    assert all("normalised" in part for part in top.values())
+    assert all("normalised" not in p for p in rrf.hits[0].explain["branches"].values())

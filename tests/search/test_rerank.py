@@ -65,3 +65,61 @@ def test_a_cross_encoder_from_a_local_directory_reorders_the_top(
     assert {hit.explain["reranker"]["fused_rank"] for hit in response.hits} == set(
         range(1, len(response.hits) + 1)
     )
+
+
+def test_a_rerank_server_reorders_the_top_with_failover(corpus, settings, fake_servers):
+    first = fake_servers(model="fake-rerank")
+    second = fake_servers(model="fake-rerank")
+    settings.RERANKER_URLS = [first.url, second.url]
+    settings.RERANKER_MODEL = "fake-rerank"
+
+    response = run_search(SearchRequest(text="세라믹 머그컵"), user=ANON)
+
+    assert response.reranker.startswith("re-scored the top")
+    assert "fake-rerank" in response.reranker
+    (call,) = first.requests + second.requests
+    assert call["path"] == "/v1/rerank"
+    assert (
+        call["body"]["model"] == "fake-rerank"
+        and call["body"]["query"] == "세라믹 머그컵"
+    )
+    assert len(call["body"]["documents"]) == len(response.hits)
+    scores = [hit.explain["reranker"]["score"] for hit in response.hits]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+    assert response.hits[0].item == corpus.mug  # the only document with both words
+
+    first.kill()
+    for _ in range(2):  # whichever replica the turn starts at, the live one answers
+        again = run_search(SearchRequest(text="세라믹 머그컵"), user=ANON)
+        assert again.reranker.startswith("re-scored the top")
+
+
+def test_an_unreachable_rerank_server_is_reported_and_search_works(
+    corpus, settings, fake_servers
+):
+    server = fake_servers(model="fake-rerank")
+    settings.RERANKER_URLS = [server.url]
+    settings.RERANKER_MODEL = "fake-rerank"
+    server.kill()
+
+    first = run_search(SearchRequest(text="머그컵"), user=ANON)
+    second = run_search(SearchRequest(text="머그컵"), user=ANON)
+
+    assert first.hits and second.hits
+    assert first.reranker == "the reranker could not score this query"
+    assert second.reranker.startswith("no endpoint of reranker fake-rerank answered")
+    assert server.url in second.reranker
+    assert all("reranker" not in hit.explain for hit in second.hits)
+
+
+def test_the_tei_rerank_shape_is_read(corpus, settings, fake_servers):
+    server = fake_servers(model="fake-rerank", rerank_shape="tei")
+    settings.RERANKER_URLS = [server.url]
+    settings.RERANKER_MODEL = "fake-rerank"
+    settings.RERANKER_DOCUMENTS_FIELD = "texts"
+
+    response = run_search(SearchRequest(text="세라믹 머그컵"), user=ANON)
+
+    assert response.reranker.startswith("re-scored the top")
+    assert "texts" in server.requests[0]["body"]
+    assert response.hits[0].item == corpus.mug

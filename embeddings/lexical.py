@@ -1,0 +1,52 @@
+"""BM25 over the full-text index: term statistics derived from each document's tsvector.
+
+A document's terms are the lexemes of its weighted tsvector (title A, body B, captions and
+OCR C), counted with a weight per field — BM25F's simplification of per-field boosts — so
+the lexical branch and phrase/exclusion syntax see exactly the same analysis. Document
+lengths are the weighted counts; IDF comes from the posting lists at query time, so it is
+never stale. Constants were chosen on the development halves of the evaluation sets
+(docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+FIELD_WEIGHTS = {"A": 3.0, "B": 1.0, "C": 1.0, "D": 1.0}
+K1 = 1.5
+B = 0.6
+
+
+def weight_case(column: str) -> str:
+    """SQL for the weight of a tsvector position's weight letter in `column`."""
+    cases = " ".join(f"WHEN '{letter}' THEN {w}" for letter, w in FIELD_WEIGHTS.items())
+    return f"CASE {column} {cases} ELSE 1.0 END"
+
+
+def postings_sql(*, where: str) -> list[str]:
+    """Statements rebuilding the term rows and length of the documents matching `where`
+    (a condition on alias `d` of embeddings_searchdocument). Run them in one transaction:
+    the old rows go first, because a single statement cannot delete and re-insert a row."""
+    return [
+        f"""
+        DELETE FROM embeddings_searchterm t
+        USING embeddings_searchdocument d
+        WHERE t.item_id = d.item_id AND {where}
+        """,
+        f"""
+        WITH counted AS (
+            SELECT d.item_id, u.lexeme AS term, sum({weight_case("w")}) AS tf
+            FROM embeddings_searchdocument d
+            CROSS JOIN LATERAL unnest(d.tsv) AS u(lexeme, positions, weights)
+            CROSS JOIN LATERAL unnest(u.weights) AS w
+            WHERE {where}
+            GROUP BY d.item_id, u.lexeme
+        ), added AS (
+            INSERT INTO embeddings_searchterm (item_id, term, tf)
+            SELECT item_id, term, tf FROM counted
+            RETURNING item_id, tf
+        )
+        UPDATE embeddings_searchdocument d
+        SET length = coalesce(
+            (SELECT sum(a.tf) FROM added a WHERE a.item_id = d.item_id), 0)
+        WHERE {where}
+        """,
+    ]
