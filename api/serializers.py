@@ -178,8 +178,9 @@ class SearchResponseSerializer(serializers.Serializer):
     results = SearchHitSerializer(many=True)
     other_statuses = SearchHitSerializer(
         many=True,
-        help_text="Staff only (empty otherwise): drafts and items in review that match, "
-        "listed apart from the results (at most 10, first page).",
+        required=False,  # search answers carry it; similar-items answers do not
+        help_text="Search only; staff only (empty otherwise): drafts and items in "
+        "review that match, listed apart from the results (at most 10, first page).",
     )
     total = serializers.IntegerField()
     took_ms = serializers.IntegerField()

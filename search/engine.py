@@ -38,7 +38,7 @@ class FusionDefaults:
 # queries by type; text + image and image queries keep RRF (no judged set measures them).
 FUSION_DEFAULTS = {
     KEYWORD: FusionDefaults(method="score", lexical_weight=1.0),
-    QUESTION: FusionDefaults(method="score", lexical_weight=1.0),
+    QUESTION: FusionDefaults(method="score", lexical_weight=1.5),
 }
 
 

@@ -1,7 +1,8 @@
 """What an evaluation runs: a search configuration (mode, preset, RRF k, weights) by name.
 
 A spec is a mode with optional settings, comma-separated:
-`hybrid`, `fts`, `e5-small:text>text`, `hybrid,rrf_k=20,weight.fts=2`, `auto,preset=70/30`.
+`hybrid`, `fts`, `e5-small:text>text`, `hybrid,rrf_k=20,weight.fts=2`, `auto,preset=70/30`,
+`hybrid,fusion=rrf`.
 A bare space name (`e5-small`) means that space's text → text branch (its image → image
 branch for image-only spaces), so `--compare old-space new-space` reads naturally.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from embeddings.models import EmbeddingSpace, SpaceState
-from search.engine import PRESETS
+from search.engine import FUSIONS, PRESETS
 from search.fusion import DEFAULT_RRF_K
 
 
@@ -26,11 +27,12 @@ class EvalConfig:
     preset: str = "50/50"
     rrf_k: int = DEFAULT_RRF_K
     weights: dict[str, float] = field(default_factory=dict)
+    fusion: str = "auto"
 
     def as_json(self) -> dict:
         return {
             "name": self.name, "mode": self.mode, "preset": self.preset,
-            "rrf_k": self.rrf_k, "weights": self.weights,
+            "rrf_k": self.rrf_k, "weights": self.weights, "fusion": self.fusion,
         }  # fmt: skip
 
 
@@ -41,7 +43,7 @@ def parse_config(*, spec: str) -> EvalConfig:
     space = EmbeddingSpace.objects.filter(name=mode).first()
     if space is not None:
         mode = _space_mode(space)
-    preset, rrf_k, weights = "50/50", DEFAULT_RRF_K, {}
+    preset, rrf_k, weights, fusion = "50/50", DEFAULT_RRF_K, {}, "auto"
     for setting in settings:
         name, _, value = setting.partition("=")
         try:
@@ -49,6 +51,8 @@ def parse_config(*, spec: str) -> EvalConfig:
                 preset = value
             elif name == "rrf_k":
                 rrf_k = int(value)
+            elif name == "fusion" and value in FUSIONS:
+                fusion = value
             elif name.startswith("weight.") and len(name) > len("weight."):
                 weights[name.removeprefix("weight.")] = float(value)
             else:
@@ -56,9 +60,12 @@ def parse_config(*, spec: str) -> EvalConfig:
         except ValueError as exc:
             raise ConfigError(
                 f"{spec!r}: cannot read {setting!r}; use preset=<{'|'.join(PRESETS)}>, "
-                "rrf_k=<int> or weight.<branch>=<number>."
+                f"rrf_k=<int>, fusion=<{'|'.join(FUSIONS)}> or weight.<branch>=<number>."
             ) from exc
-    return EvalConfig(name=spec, mode=mode, preset=preset, rrf_k=rrf_k, weights=weights)
+    return EvalConfig(
+        name=spec, mode=mode, preset=preset, rrf_k=rrf_k, weights=weights,
+        fusion=fusion,
+    )  # fmt: skip
 
 
 def _space_mode(space: EmbeddingSpace) -> str:

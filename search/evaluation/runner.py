@@ -115,7 +115,7 @@ def _run_config(config, queries, keys, result, progress) -> None:
             text=query.text,
             image=query.image.read_bytes() if query.image else None,
             mode=config.mode, preset=config.preset, rrf_k=config.rrf_k,
-            weights=dict(config.weights), k=TOP_K, rerank=True,
+            weights=dict(config.weights), fusion=config.fusion, k=TOP_K, rerank=True,
         )  # fmt: skip
         # Every query pays for its own query embedding, as a new query would: otherwise
         # whichever configuration runs first pays for all of them (the engine embeds
