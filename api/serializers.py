@@ -8,16 +8,19 @@ from rest_framework import serializers
 from embeddings.models import ProcessingJob
 from items.models import Item, ItemImage, ItemKind, Language, Status
 from search.selectors import (
+    DEFAULT_BLEND_TEXT_SHARE,
     DEFAULT_FUSION,
     DEFAULT_K,
     DEFAULT_MODE,
     DEFAULT_PRESET,
     DEFAULT_RRF_K,
     DEFAULT_SORT,
+    DEFAULT_STRATEGY,
     FUSIONS,
     MAX_K,
     MODES,
     PRESETS,
+    STRATEGIES,
 )
 
 
@@ -150,6 +153,14 @@ class SearchRequestSerializer(serializers.Serializer):
         help_text="rrf, score (normalised scores, convex weights), or auto: the "
         "measured default for the query's type (keyword or question)",
     )  # fmt: skip
+    strategy = serializers.ChoiceField(
+        choices=list(STRATEGIES), required=False, default=DEFAULT_STRATEGY,
+        help_text="text + image queries: fuse each side's branches, or blend: one "
+        "query vector share·text + (1 − share)·image in shared spaces",
+    )  # fmt: skip
+    blend_text_share = serializers.FloatField(
+        required=False, min_value=0, max_value=1, default=DEFAULT_BLEND_TEXT_SHARE
+    )
     filters = SearchFiltersSerializer(required=False)
     k = serializers.IntegerField(
         required=False, default=DEFAULT_K, help_text=f"clamped to 1..{MAX_K}"

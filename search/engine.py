@@ -4,6 +4,7 @@ and return hits that explain themselves. Also: similar items from an item's own 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -25,6 +26,10 @@ MODES = ("auto", "text", "image", "hybrid")
 PRESETS = {"90/10": 0.9, "70/30": 0.7, "50/50": 0.5, "30/70": 0.3, "10/90": 0.1}
 MAX_K = 100
 FUSIONS = ("auto", "rrf", "score")
+# Query-image OCR runs beside the other branches; a small pool, because each read is a
+# tesseract process and gunicorn threads share it.
+_OCR_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-ocr")
+STRATEGIES = ("fuse", "blend")
 LEXICAL_BRANCHES = {"fts", "identifier"}
 
 
@@ -61,6 +66,10 @@ class SearchRequest:
     sort: str = "relevance"  # or "newest"
     rerank: bool = True
     fusion: str = "auto"  # "rrf", "score", or the measured default per query type
+    # Text + image queries: "fuse" runs each side's branches and fuses them; "blend"
+    # also searches shared (text + image) spaces with one blended query vector.
+    strategy: str = "fuse"
+    blend_text_share: float = 0.7
 
 
 @dataclass
@@ -134,6 +143,13 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
         use_text, use_image = bool(request.text.strip()), request.image is not None
 
     run = _Run()
+    # tesseract is a subprocess: reading the query image's text overlaps with every
+    # other branch instead of delaying them (its result joins the fusion at the end).
+    reading = (
+        _OCR_POOL.submit(_read_query_image, request.image)
+        if use_image and ocr_text is None
+        else None
+    )
     analysed = analyse_query(request.text, synonyms=synonym_map()) if use_text else None
     if use_text:
         run.add("fts", "text", branches.lexical_branch(
@@ -144,17 +160,17 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
             run.add("identifier", "text", branches.identifier_branch(
                 text=request.text, items=items, window=request.window
             ))  # fmt: skip
+    for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
+        _space_branches(space, request, items, use_text, use_image, run)
     if not use_image:
         ocr_text = ""
-    elif ocr_text is None:
-        ocr_text = _read_query_image(request.image)
+    elif reading is not None:
+        ocr_text = reading.result()
     if ocr_text:
         run.add("ocr", "image", branches.lexical_branch(
             scoring_text=analyse_query(ocr_text).scoring_text, constraint="",
             items=items, window=request.window,
         ))  # fmt: skip
-    for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
-        _space_branches(space, request, items, use_text, use_image, run)
 
     if single:
         if single not in run.lists:
@@ -237,24 +253,47 @@ def _space_branches(space, request, items, use_text, use_image, run: _Run) -> No
     targets = {"text": ["text"], "image": ["image"], "both": ["text", "image"]}[
         space.modality
     ]
+    text_vector = image_vector = None
     if use_text and space.embeds_text:
-        vector = branches.embed_query_text(space, request.text)
-        if vector is None:
+        text_vector = branches.embed_query_text(space, request.text)
+        if text_vector is None:
             run.unavailable[space.name] = (
                 space.unavailable_reason or "model unavailable"
             )
-        else:
-            _add_vector_branches(space, vector, "text", targets, request, items, run)
     if use_image and space.embeds_images:
-        vector = branches.embed_query_image(space, request.image)
-        if vector is None:
+        image_vector = branches.embed_query_image(space, request.image)
+        if image_vector is None:
             run.unavailable[space.name] = (
                 space.unavailable_reason or "model unavailable"
             )
-            return
+    if (
+        request.strategy == "blend"
+        and space.modality == "both"
+        and text_vector is not None
+        and image_vector is not None
+    ):
+        # One query vector in the shared space instead of two branches per side.
+        vector = _blend(text_vector, image_vector, request.blend_text_share)
+        _add_vector_branches(space, vector, "blend", targets, request, items, run)
+        return
+    if text_vector is not None:
+        _add_vector_branches(space, text_vector, "text", targets, request, items, run)
+    if image_vector is not None:
         if space.metric == Metric.HAMMING:
             targets = ["image"]  # fingerprints exist for images only
-        _add_vector_branches(space, vector, "image", targets, request, items, run)
+        _add_vector_branches(space, image_vector, "image", targets, request, items, run)
+
+
+def _blend(text_vector, image_vector, text_share: float):
+    """share · text + (1 − share) · image, re-normalised (both are unit vectors of one
+    space, so the blend is a direction between them)."""
+    import numpy as np
+
+    mixed = text_share * np.asarray(text_vector) + (1 - text_share) * np.asarray(
+        image_vector
+    )
+    norm = float(np.linalg.norm(mixed))
+    return mixed / norm if norm > 1e-12 else np.asarray(text_vector)
 
 
 def _add_vector_branches(space, vector, side, targets, request, items, run: _Run):
@@ -315,10 +354,9 @@ def _weights(
         if "text" in sides.values() and "image" in sides.values()
         else 0.5
     )
-    weights = {
-        name: 2 * (share if side == "text" else 1 - share)
-        for name, side in sides.items()
-    }
+    side_weight = {"text": 2 * share, "image": 2 * (1 - share)}
+    # A blended branch already holds the text/image balance: weight 1.
+    weights = {name: side_weight.get(side, 1.0) for name, side in sides.items()}
     if kind:
         # The measured balance for this query type (FUSION_DEFAULTS); explicit weights
         # in the request still win.
@@ -343,6 +381,10 @@ def _validate(request: SearchRequest) -> None:
         raise QueryError("rrf_k must be 0 or more.")
     if any(w < 0 for w in request.weights.values()):
         raise QueryError("Branch weights must be 0 or more.")
+    if request.strategy not in STRATEGIES:
+        raise QueryError(f"strategy must be one of {', '.join(STRATEGIES)}.")
+    if not 0 <= request.blend_text_share <= 1:
+        raise QueryError("blend_text_share must be between 0 and 1.")
     if request.fusion not in FUSIONS:
         raise QueryError(f"fusion must be one of {', '.join(FUSIONS)}.")
     if request.sort not in ("relevance", "newest"):

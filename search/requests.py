@@ -12,17 +12,21 @@ from search.fusion import DEFAULT_RRF_K
 
 DEFAULT_MODE = "auto"
 DEFAULT_FUSION = "auto"  # the measured default per query type (search.engine)
+DEFAULT_STRATEGY = "fuse"  # text + image: fuse each side's branches (or "blend")
+DEFAULT_BLEND_TEXT_SHARE = 0.7
 DEFAULT_PRESET = "50/50"
 DEFAULT_SORT = "relevance"
 DEFAULT_K = 20
 
 __all__ = [
+    "DEFAULT_BLEND_TEXT_SHARE",
     "DEFAULT_FUSION",
     "DEFAULT_K",
     "DEFAULT_MODE",
     "DEFAULT_PRESET",
     "DEFAULT_RRF_K",
     "DEFAULT_SORT",
+    "DEFAULT_STRATEGY",
     "build_search_request",
     "clamp_k",
 ]
@@ -42,6 +46,8 @@ def build_search_request(
     weights: Mapping[str, float] | None = None,
     rrf_k: int | None = None,
     fusion: str | None = None,
+    strategy: str | None = None,
+    blend_text_share: float | None = None,
     kinds: Iterable[str] = (),
     languages: Iterable[str] = (),
     tags: Iterable[str] = (),
@@ -62,6 +68,10 @@ def build_search_request(
         weights=dict(weights or {}),
         rrf_k=DEFAULT_RRF_K if rrf_k is None else rrf_k,
         fusion=fusion or DEFAULT_FUSION,
+        strategy=strategy or DEFAULT_STRATEGY,
+        blend_text_share=(
+            DEFAULT_BLEND_TEXT_SHARE if blend_text_share is None else blend_text_share
+        ),
         filters=Filters(
             kinds=tuple(kinds),
             languages=tuple(languages),

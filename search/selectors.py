@@ -8,6 +8,7 @@ from search.engine import (
     MAX_K,
     MODES,
     PRESETS,
+    STRATEGIES,
     QueryError,
     SearchRequest,
     SearchResponse,
@@ -15,28 +16,33 @@ from search.engine import (
     similar_items,
 )
 from search.requests import (
+    DEFAULT_BLEND_TEXT_SHARE,
     DEFAULT_FUSION,
     DEFAULT_K,
     DEFAULT_MODE,
     DEFAULT_PRESET,
     DEFAULT_RRF_K,
     DEFAULT_SORT,
+    DEFAULT_STRATEGY,
     build_search_request,
     clamp_k,
 )
 from search.warmup import readiness
 
 __all__ = [
+    "DEFAULT_BLEND_TEXT_SHARE",
     "DEFAULT_FUSION",
     "DEFAULT_K",
     "DEFAULT_MODE",
     "DEFAULT_PRESET",
     "DEFAULT_RRF_K",
     "DEFAULT_SORT",
+    "DEFAULT_STRATEGY",
     "FUSIONS",
     "MAX_K",
     "MODES",
     "PRESETS",
+    "STRATEGIES",
     "QueryError",
     "SearchRequest",
     "SearchResponse",

@@ -61,6 +61,7 @@ class SearchView(APIView):
         search_request = build_search_request(
             text=data["text"], image=image, mode=data["mode"], preset=data["preset"],
             weights=data.get("weights"), rrf_k=data["rrf_k"], fusion=data["fusion"],
+            strategy=data["strategy"], blend_text_share=data["blend_text_share"],
             kinds=filters.get("kind", ()), languages=filters.get("language", ()),
             tags=filters.get("tags", ()), statuses=filters.get("status", ()),
             k=data["k"], page=data["page"], sort=data["sort"],

@@ -268,3 +268,62 @@ def test_text_queries_say_which_fusion_ranked_them_and_why(corpus):
     assert 0 < score.hits[0].score <= 1
     assert all("normalised" in part for part in top.values())
     assert all("normalised" not in p for p in rrf.hits[0].explain["branches"].values())
+
+
+def test_blend_searches_shared_spaces_with_one_mixed_query_vector(corpus):
+    fused = run_search(
+        SearchRequest(text="머그컵", image=corpus.photo_bytes), user=ANON
+    )
+    blended = run_search(
+        SearchRequest(text="머그컵", image=corpus.photo_bytes, strategy="blend"),
+        user=ANON,
+    )
+    assert {"test-clip:text>image", "test-clip:image>image"} <= set(fused.branches)
+    assert {"test-clip:blend>image", "test-clip:blend>text"} <= set(blended.branches)
+    assert not any(n.startswith("test-clip:text>") for n in blended.branches)
+    # Spaces that are not shared keep their own branches beside the blend.
+    assert "fts" in blended.branches
+    # share 1 → the blended vector is the text vector; share 0 → the image vector.
+    for share, side in ((1.0, "text"), (0.0, "image")):
+        only = run_search(
+            SearchRequest(text="머그컵", image=corpus.photo_bytes, strategy="blend",
+                          blend_text_share=share),
+            user=ANON,
+        )  # fmt: skip
+        assert [i for i, _ in only.branches["test-clip:blend>image"]] == [
+            i for i, _ in fused.branches[f"test-clip:{side}>image"]
+        ]
+    with pytest.raises(QueryError, match="blend_text_share"):
+        run_search(SearchRequest(text="x", blend_text_share=1.5), user=ANON)
+
+
+def test_query_image_ocr_overlaps_the_other_branches(corpus, monkeypatch):
+    import threading
+
+    from search import branches as branch_module
+    from search import engine
+
+    vector_ran = threading.Event()
+    seen = {}
+    real_vector_branch = branch_module.vector_branch
+
+    def vector_branch(**kwargs):
+        found = real_vector_branch(**kwargs)
+        vector_ran.set()
+        return found
+
+    def read(image):
+        # Sequential OCR (before the branches) would wait here in vain.
+        seen["overlapped"] = vector_ran.wait(timeout=10)
+        seen["thread"] = threading.current_thread().name
+        return "Beaker cleaning schedule"
+
+    monkeypatch.setattr(branch_module, "vector_branch", vector_branch)
+    monkeypatch.setattr(engine, "_read_query_image", read)
+    response = run_search(SearchRequest(image=corpus.photo_bytes), user=ANON)
+    assert seen["overlapped"] is True
+    assert seen["thread"].startswith("query-ocr")
+    # The text read still joins the fusion.
+    assert response.ocr_text == "Beaker cleaning schedule"
+    assert "ocr" in response.branches
+    assert corpus.ocr_only.pk in [i for i, _ in response.branches["ocr"]]

@@ -25,6 +25,10 @@ def test_the_page_form_and_the_api_offer_the_builders_defaults():
     assert api["preset"].default == page["preset"].initial == DEFAULT_PRESET
     assert api["rrf_k"].default == page["rrf_k"].initial == DEFAULT_RRF_K
     assert api["k"].default == DEFAULT_K
+    request = build_search_request()
+    assert api["fusion"].default == request.fusion
+    assert api["strategy"].default == request.strategy
+    assert api["blend_text_share"].default == request.blend_text_share
 
 
 def test_an_explicit_rrf_k_of_zero_is_kept():
