@@ -70,7 +70,7 @@ def request_processing(
     rows = ", ".join(
         ["(%s, %s, %s, 'pending', 0, '', %s, NULL, NULL, NULL, %s)"] * len(keys)
     )
-    params: list[object] = []
+    params: list = []  # mixed ints, strings and datetimes
     for stage, space_id in keys:
         params += [item_id, stage, space_id, now, now]
     with connection.cursor() as cursor:

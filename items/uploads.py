@@ -12,7 +12,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -136,7 +136,7 @@ def _apply_orientation(data: bytes, image: Image.Image) -> tuple[bytes, Image.Im
     fmt = image.format
     upright = ImageOps.exif_transpose(image)
     out = io.BytesIO()
-    save_args: dict[str, object] = {"format": fmt}
+    save_args: dict[str, Any] = {"format": fmt}  # Pillow's options vary by format
     if fmt == "JPEG":
         save_args.update(quality=92, subsampling=0)
         if "icc_profile" in image.info:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -98,19 +99,21 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL when set (any PostgreSQL with pgvector >= 0.8); otherwise the
-# embedded PostgreSQL 18 + pgvector server under VAR_DIR, started on first use.
+# embedded PostgreSQL 18 + pgvector server under VAR_DIR, started by its database backend
+# on the first connection (never here: importing settings must not start a server).
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASES: dict[str, dict[str, Any]]
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))}
 else:
-    from portal.embedded_db import DEFAULT_SYSTEM_DIR, ensure_embedded_database
+    from portal.embedded_db import DEFAULT_SYSTEM_DIR, embedded_database_settings
 
     # As root, paths the unprivileged server user cannot reach are relocated here.
     EMBEDDED_DB_SYSTEM_DIR = Path(
         env_str("EMBEDDED_DB_SYSTEM_DIR", str(DEFAULT_SYSTEM_DIR))
     )
     DATABASES = {
-        "default": ensure_embedded_database(
+        "default": embedded_database_settings(
             data_dir=VAR_DIR,
             name=env_str("EMBEDDED_DB_NAME", "portal"),
             stop_on_exit=env_bool("EMBEDDED_DB_STOP_ON_EXIT", False),

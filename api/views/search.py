@@ -11,17 +11,24 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from api.embedding_service import InputError, decode_image_b64
 from api.errors import upload_error
 from api.serializers import (
     ErrorSerializer,
     SearchRequestSerializer,
     SearchResponseSerializer,
 )
+from embeddings.services import InputError, decode_image_b64
 from items.models import Item
-from items.uploads import check_image_upload
-from search.engine import MAX_K, QueryError, SearchRequest, run_search, similar_items
-from search.filters import Filters
+from items.services import check_image_upload
+from search.selectors import (
+    DEFAULT_K,
+    QueryError,
+    SearchRequest,
+    build_search_request,
+    clamp_k,
+    run_search,
+    similar_items,
+)
 
 ERRORS = {
     400: ErrorSerializer,
@@ -51,16 +58,13 @@ class SearchView(APIView):
         data = params.validated_data
         image = _image(request, data["image_b64"])
         filters = data.get("filters") or {}
-        search_request = SearchRequest(
+        search_request = build_search_request(
             text=data["text"], image=image, mode=data["mode"], preset=data["preset"],
-            weights=data.get("weights") or {}, rrf_k=data["rrf_k"], fusion=data["fusion"],
+            weights=data.get("weights"), rrf_k=data["rrf_k"], fusion=data["fusion"],
             strategy=data["strategy"], blend_text_share=data["blend_text_share"],
-            filters=Filters(
-                kinds=tuple(filters.get("kind", ())), languages=tuple(filters.get("language", ())),
-                tags=tuple(t.casefold() for t in filters.get("tags", ())),
-                statuses=tuple(filters.get("status", ())),
-            ),
-            k=min(max(data["k"], 1), MAX_K), page=data["page"], sort=data["sort"],
+            kinds=filters.get("kind", ()), languages=filters.get("language", ()),
+            tags=filters.get("tags", ()), statuses=filters.get("status", ()),
+            k=data["k"], page=data["page"], sort=data["sort"],
         )  # fmt: skip
         return Response(_respond(request, search_request, debug=data["debug"]))
 
@@ -76,13 +80,11 @@ class SearchView(APIView):
     def get(self, request):
         text = request.query_params.get("q", "")
         try:
-            k = int(request.query_params.get("k", 20))
+            k = int(request.query_params.get("k", DEFAULT_K))
         except ValueError as exc:
             raise ValidationError({"k": ["Must be a whole number."]}) from exc
         return Response(
-            _respond(
-                request, SearchRequest(text=text, k=min(max(k, 1), MAX_K)), debug=False
-            )
+            _respond(request, build_search_request(text=text, k=k), debug=False)
         )
 
 
@@ -105,7 +107,7 @@ class SimilarView(APIView):
     def get(self, request, pk: int):
         item = get_object_or_404(Item.objects.visible_to(request.user), pk=pk)
         try:
-            k = min(max(int(request.query_params.get("k", 8)), 1), MAX_K)
+            k = clamp_k(int(request.query_params.get("k", 8)))
         except ValueError as exc:
             raise ValidationError({"k": ["Must be a whole number."]}) from exc
         hits = similar_items(item, user=request.user, k=k)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -18,6 +19,9 @@ from PIL import Image
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
 from embeddings.encoders.weights import force_offline_hub, resolve_weights
+
+if TYPE_CHECKING:
+    from embeddings.models import EmbeddingSpace
 
 TEST_CONFIG_DIR = Path(__file__).with_name("test_models")
 
@@ -95,3 +99,13 @@ class OpenClipEncoder(Encoder):
         with self._torch.inference_mode():
             features = self._model.encode_text(tokens)
         return features.float().numpy()
+
+
+def from_space(space: EmbeddingSpace) -> OpenClipEncoder:
+    """The backend registry's factory: `model_name` is the architecture."""
+    return OpenClipEncoder(
+        architecture=space.model_name,
+        weights=space.weights,
+        test_only=space.test_only,
+        seed=int((space.options or {}).get("seed", 0)),
+    )

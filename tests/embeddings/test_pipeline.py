@@ -24,6 +24,7 @@ from embeddings.registry import forget
 from items.models import ItemImage
 from items.services import add_image
 from tests.conftest import make_image_bytes, render_lines
+from tests.factories import ItemImageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +40,9 @@ def item_with_scan(
     make_item, lines=("광합성 실험 보고서", "Photosynthesis lab report")
 ):
     item = make_item(title="실험 보고서", body="식물의 광합성을 관찰한다.")
-    add_image(item=item, upload=io.BytesIO(render_lines(list(lines))), filename="scan.png",
-              caption="보고서 1쪽")  # fmt: skip
-    add_image(item=item, upload=io.BytesIO(make_image_bytes()), filename="photo.png")
+    ItemImageFactory(item=item, content=render_lines(list(lines)), filename="scan.png",
+                     caption="보고서 1쪽")  # fmt: skip
+    ItemImageFactory(item=item, filename="photo.png")
     return item
 
 
