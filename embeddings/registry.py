@@ -9,7 +9,7 @@ import time
 
 from django.utils import timezone
 
-from embeddings.encoders.base import Encoder, ModelUnavailable
+from embeddings.encoders.base import Encoder, ModelMisconfigured, ModelUnavailable
 from embeddings.models import Backend, EmbeddingSpace
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,8 @@ UNAVAILABLE_RETRY_SECONDS = 60
 
 _lock = threading.Lock()
 _encoders: dict[str, Encoder] = {}
-_failures: dict[str, tuple[float, str]] = {}
+# The exception is kept so that a cached misconfiguration is raised as one again.
+_failures: dict[str, tuple[float, ModelUnavailable]] = {}
 
 
 def get_encoder(space: EmbeddingSpace) -> Encoder:
@@ -30,11 +31,11 @@ def get_encoder(space: EmbeddingSpace) -> Encoder:
             return _encoders[key]
         failed = _failures.get(key)
         if failed and time.monotonic() - failed[0] < UNAVAILABLE_RETRY_SECONDS:
-            raise ModelUnavailable(failed[1])
+            raise type(failed[1])(str(failed[1]))
         try:
             encoder = build_encoder(space)
         except ModelUnavailable as exc:
-            _failures[key] = (time.monotonic(), str(exc))
+            _failures[key] = (time.monotonic(), exc)
             record_availability(space, available=False, reason=str(exc))
             raise
         _failures.pop(key, None)
@@ -69,7 +70,7 @@ def forget(space: EmbeddingSpace | None = None) -> None:
 def build_encoder(space: EmbeddingSpace) -> Encoder:
     options = space.options or {}
     if space.test_only and space.backend != Backend.OPEN_CLIP:
-        raise ModelUnavailable("only open_clip spaces can be test-only")
+        raise ModelMisconfigured("only open_clip spaces can be test-only")
     if space.backend == Backend.FINGERPRINT:
         from embeddings.encoders.fingerprint import FingerprintEncoder
 
@@ -101,9 +102,9 @@ def build_encoder(space: EmbeddingSpace) -> Encoder:
             pooling=options.get("pooling", "cls"),
         )
     else:
-        raise ModelUnavailable(f"unknown backend {space.backend!r}")
+        raise ModelMisconfigured(f"unknown backend {space.backend!r}")
     if encoder.dimension != space.dimension:
-        raise ModelUnavailable(
+        raise ModelMisconfigured(
             f"the model produces {encoder.dimension}-dimension vectors but the space "
             f"declares {space.dimension}"
         )
