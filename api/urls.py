@@ -1,7 +1,7 @@
 """API routes: /api/…, the OpenAI-compatible /v1/…, /health, and the OpenAPI schema."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from api.views.classify import ClassifyView
@@ -9,6 +9,7 @@ from api.views.health import HealthView, LiveView, ReadyView
 from api.views.items import ItemViewSet, JobViewSet
 from api.views.openai import EmbeddingsView, ModelsView
 from api.views.search import SearchView, SimilarView
+from portal.csp import csp_override
 
 router = DefaultRouter(trailing_slash=True)
 router.register("items", ItemViewSet, basename="item")
@@ -22,7 +23,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema"),
+        # The split view serves its start-up script as a file (no inline script); Swagger
+        # UI still injects a <style> element, allowed on this page only.
+        csp_override({"style-src": ["'self'", "'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
         name="api-docs",
     ),
     path("v1/embeddings", EmbeddingsView.as_view(), name="v1-embeddings"),
