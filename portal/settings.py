@@ -122,7 +122,13 @@ TEMPLATES = [
 # embedded PostgreSQL 18 + pgvector server under VAR_DIR, started on first use.
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a connection kept across a PostgreSQL restart is replaced before use
+    # instead of failing the first request of every thread (bench/fault_drills.py).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=60, conn_health_checks=True
+        )
+    }
 else:
     from portal.embedded_db import DEFAULT_SYSTEM_DIR, ensure_embedded_database
 
