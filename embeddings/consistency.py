@@ -136,6 +136,51 @@ def find_missing_files() -> Finding:
     return finding
 
 
+ORPHAN_FILE_GRACE = timedelta(
+    hours=1
+)  # an upload writes its file before its row commits
+
+
+def _stored_files(storage, folder: str):
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _stored_files(storage, f"{folder}/{sub}")
+
+
+def find_orphan_files() -> Finding:
+    """Image and thumbnail files no row refers to (deleting an image keeps its files),
+    older than the grace period. A deleted draft's image must not linger on disk."""
+    finding = Finding()
+    storage = ItemImage._meta.get_field("image").storage
+    referenced = set()
+    for image, thumbnail in ItemImage.objects.values_list("image", "thumbnail"):
+        referenced.update((image, thumbnail))
+    cutoff = timezone.now() - ORPHAN_FILE_GRACE
+    for folder in ("items", "thumbs"):
+        for name in _stored_files(storage, folder):
+            if name not in referenced and storage.get_modified_time(name) < cutoff:
+                finding.add(name, name)
+    return finding
+
+
+def delete_files(finding: Finding) -> int:
+    storage = ItemImage._meta.get_field("image").storage
+    referenced = set()
+    for image, thumbnail in ItemImage.objects.values_list("image", "thumbnail"):
+        referenced.update((image, thumbnail))
+    deleted = 0
+    for name in finding.keys:
+        if name not in referenced:  # re-checked: a row may have appeared meanwhile
+            storage.delete(name)
+            deleted += 1
+    return deleted
+
+
 # Missing work
 
 
@@ -332,6 +377,8 @@ CHECKS: list[IndexCheck] = [
                find_orphan_ocr, delete_rows(OcrResult), "delete them"),
     IndexCheck("orphan-jobs", "orphan jobs (item gone)",
                find_orphan_jobs, delete_rows(ProcessingJob), "delete them"),
+    IndexCheck("orphan-files", "orphan media files (image deleted)",
+               find_orphan_files, delete_files, "delete them"),
     IndexCheck("missing-files", "images whose file is missing from storage",
                find_missing_files, None, "re-upload or delete the image"),
     IndexCheck("missing-documents", "published items without a search document",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -235,3 +236,28 @@ def test_failed_jobs_are_listed_but_do_not_fail_the_check(processed):
     assert status == 0, output
     assert counts(output, "failed jobs (reason on each job)")[0] == 1
     assert "boom" in output
+
+
+def test_files_of_deleted_images_are_reported_then_deleted(processed, settings):
+    import os
+
+    photo = processed.images.get(original_name="photo.png")
+    files = [Path(photo.image.path), Path(photo.thumbnail.path)]
+    photo.delete()  # the row goes; its files stay on disk
+    assert all(path.exists() for path in files)
+    fresh = Path(settings.MEDIA_ROOT) / "items" / "uploading-now.png"
+    fresh.write_bytes(b"an upload whose row is not committed yet")
+    hours_ago = time.time() - 2 * 3600
+    for path in files:
+        os.utime(path, (hours_ago, hours_ago))
+
+    status, output = check_index("--check", "orphan-files")
+    assert status == 1
+    assert counts(output, "orphan media files (image deleted)") == (2, 0, 2)
+    status, output = check_index("--check", "orphan-files", "--fix")
+    assert status == 0, output
+    assert not any(path.exists() for path in files)
+    assert fresh.exists()  # within the grace period: left alone
+    kept = processed.images.get(original_name="scan.png")
+    assert Path(kept.image.path).exists() and Path(kept.thumbnail.path).exists()
+    fresh.unlink()
