@@ -48,8 +48,12 @@ class StringOrListField(serializers.Field):
 
     def to_internal_value(self, data):
         if isinstance(data, str):
-            return [data]
+            data = [data]
         if isinstance(data, list) and all(isinstance(x, str) for x in data):
+            if any("\x00" in x for x in data):
+                raise serializers.ValidationError(
+                    "Inputs must not contain NUL (\\u0000) characters."
+                )
             return data
         raise serializers.ValidationError(
             "Must be a string or a list of strings (token arrays are not supported); "

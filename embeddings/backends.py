@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from embeddings.encoders.base import Encoder, ModelUnavailable
+from embeddings.encoders.base import Encoder, ModelMisconfigured
 from embeddings.models import Backend, EmbeddingSpace
 
 BackendFactory = Callable[[EmbeddingSpace], Encoder]
@@ -46,11 +46,11 @@ BACKENDS: dict[str, BackendSpec] = {
 }
 
 
-class UnknownBackend(ModelUnavailable):
+class UnknownBackend(ModelMisconfigured):
     """The space names a backend nothing is registered for (a typo, or a removed backend).
 
-    A ModelUnavailable, so search, health and the admin report the space unavailable with
-    this reason, like any other space whose model cannot load here."""
+    A configuration error: its jobs fail with this reason instead of waiting for a model
+    that will never load; search, health and the admin report the space unavailable."""
 
 
 def backend_spec(backend: str) -> BackendSpec:
@@ -77,10 +77,10 @@ def build_encoder(space: EmbeddingSpace) -> Encoder:
     """A new encoder for `space`, checked against what the space declares."""
     spec = backend_spec(space.backend)
     if space.test_only and not spec.allows_test_only:
-        raise ModelUnavailable("only open_clip spaces can be test-only")
+        raise ModelMisconfigured("only open_clip spaces can be test-only")
     encoder = backend_factory(space.backend)(space)
     if encoder.dimension != space.dimension:
-        raise ModelUnavailable(
+        raise ModelMisconfigured(
             f"the model produces {encoder.dimension}-dimension vectors but the space "
             f"declares {space.dimension}"
         )

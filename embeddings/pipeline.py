@@ -13,12 +13,13 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from PIL import Image
 
 from embeddings import jobs
 from embeddings.documents import ItemText, build_item_text
-from embeddings.encoders.base import ModelUnavailable
+from embeddings.encoders.base import ModelMisconfigured, ModelUnavailable
+from embeddings.failures import PoisonInput, classify_failure
 from embeddings.fulltext import store_search_document
 from embeddings.models import (
     Embedding,
@@ -27,16 +28,12 @@ from embeddings.models import (
     SearchDocument,
     Stage,
 )
-from embeddings.ocr import OcrConfig, OcrFailed, read_text
+from embeddings.ocr import OcrConfig, OcrFailed, OcrTimeout, read_text
 from embeddings.registry import get_encoder
 from embeddings.vectors import InvalidVector, check_vectors, to_bit_string
 from items.models import Item, ItemImage
 
 logger = logging.getLogger(__name__)
-
-
-class PoisonInput(Exception):
-    """This input cannot be processed as it is (undecodable image, bad vector)."""
 
 
 def run_job(job_id: int) -> str:
@@ -48,14 +45,22 @@ def run_job(job_id: int) -> str:
     try:
         work.run(item=job.item, space=job.space)
     except ModelUnavailable as exc:
-        jobs.wait_for_model(job, reason=str(exc))
-        return "waiting"
-    except Exception as exc:  # any error is recorded on the row; bounded retries follow
-        logger.exception("Job %s (%s) failed", job.pk, job.stage)
-        jobs.fail_job(job, error=f"{type(exc).__name__}: {exc}")
-        return "failed"
-    jobs.finish_job(job)
-    return "done"
+        if not isinstance(exc, ModelMisconfigured):
+            jobs.wait_for_model(job, reason=str(exc))
+            return "waiting"
+        failure = classify_failure(exc)
+        logger.error("Job %s (%s) failed: %s", job.pk, job.stage, failure.message)
+    except Exception as exc:  # the SoftTimeLimitExceeded of a hung call is one too
+        failure = classify_failure(exc)
+        logger.exception("Job %s (%s) failed: %s", job.pk, job.stage, failure.kind)
+    else:
+        jobs.finish_job(job)
+        return "done"
+    if not connection.in_atomic_block:
+        # After a lost database connection, record the failure on a fresh one.
+        close_old_connections()
+    jobs.fail_job(job, error=failure.message, retry=failure.retry)
+    return "failed"
 
 
 def ocr_item(*, item: Item, space: EmbeddingSpace | None = None) -> int:
@@ -67,6 +72,9 @@ def ocr_item(*, item: Item, space: EmbeddingSpace | None = None) -> int:
         with open_image(image) as picture:
             try:
                 output = read_text(picture, config=config)
+            except OcrTimeout as exc:  # a busy machine, not a bad image: retried
+                name = f"image {image.pk} ({image.original_name})"
+                raise OcrTimeout(f"{name}: {exc}") from exc
             except OcrFailed as exc:
                 raise PoisonInput(
                     f"image {image.pk} ({image.original_name}): {exc}"

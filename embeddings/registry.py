@@ -22,7 +22,8 @@ UNAVAILABLE_RETRY_SECONDS = 60
 
 _lock = threading.Lock()
 _encoders: dict[str, Encoder] = {}
-_failures: dict[str, tuple[float, str]] = {}
+# The exception is kept so that a cached misconfiguration is raised as one again.
+_failures: dict[str, tuple[float, ModelUnavailable]] = {}
 
 
 def get_encoder(space: EmbeddingSpace) -> Encoder:
@@ -33,11 +34,11 @@ def get_encoder(space: EmbeddingSpace) -> Encoder:
             return _encoders[key]
         failed = _failures.get(key)
         if failed and time.monotonic() - failed[0] < UNAVAILABLE_RETRY_SECONDS:
-            raise ModelUnavailable(failed[1])
+            raise type(failed[1])(str(failed[1]))
         try:
             encoder = build_encoder(space)
         except ModelUnavailable as exc:
-            _failures[key] = (time.monotonic(), str(exc))
+            _failures[key] = (time.monotonic(), exc)
             record_availability(space, available=False, reason=str(exc))
             raise
         _failures.pop(key, None)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from embeddings.encoders.base import ModelUnavailable
+from embeddings.encoders.base import ModelMisconfigured, ModelUnavailable
 from embeddings.jobs import record_outcome
 from embeddings.models import EmbeddingSpace, JobState, Stage
 from embeddings.pipeline import STAGES, StageWork, embed_items
@@ -193,9 +193,13 @@ def _embed_batch(
         outcomes = {item.pk: (JobState.DONE, "") for item in batch}
     except ModelUnavailable as exc:
         summary.unavailable[space.name] = str(exc)
+        # A misconfigured space fails visibly, as in the workers; missing weights wait.
+        state = (
+            JobState.FAILED if isinstance(exc, ModelMisconfigured) else JobState.WAITING
+        )
         for item in batch:
             record_outcome(
-                item_id=item.pk, stage=Stage.EMBED, space=space, state=JobState.WAITING,
+                item_id=item.pk, stage=Stage.EMBED, space=space, state=state,
                 error=str(exc), since=since,
             )  # fmt: skip
         return False

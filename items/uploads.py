@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from typing import IO, Any
@@ -65,6 +66,7 @@ def check_image_upload(
             "The image file is damaged or truncated and cannot be decoded.",
             code="corrupt",
         ) from exc
+    _refuse_polyglot(data, image.format or "")  # after decoding: a damaged file says so
 
     content, image = _apply_orientation(data, image)
     return CheckedImage(
@@ -126,6 +128,26 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             code="unsupported_format",
         )
     return image
+
+
+# Markup a browser would run if it ever sniffed the file as HTML or SVG. Images have no
+# reason to carry it (XMP metadata is XML, but never these elements).
+MARKUP = re.compile(rb"<(?:script|html|body|iframe|svg|object|embed|!doctype)\b", re.I)
+PNG_END = b"IEND\xaeB`\x82"
+
+
+def _refuse_polyglot(data: bytes, fmt: str) -> None:
+    """Refuse images that are also something else (OWASP: file-type polyglots).
+
+    Served media carry their image type and `nosniff`, so a browser should never read
+    them as a page; refusing them keeps that true if a file is ever served elsewhere."""
+    if MARKUP.search(data):
+        raise ValidationError(
+            "The file contains HTML or script markup, which images never need.",
+            code="polyglot",
+        )
+    if fmt == "PNG" and not data.endswith(PNG_END):
+        raise ValidationError("The PNG file has data after its end.", code="polyglot")
 
 
 def _apply_orientation(data: bytes, image: Image.Image) -> tuple[bytes, Image.Image]:

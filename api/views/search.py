@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from api.errors import upload_error
+from api.parsers import SafeJSONParser
 from api.serializers import (
     ErrorSerializer,
     SearchRequestSerializer,
@@ -42,7 +43,7 @@ class SearchView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "search"
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         summary="Hybrid search: text, image or both",
@@ -78,11 +79,18 @@ class SearchView(APIView):
         tags=["search"],
     )
     def get(self, request):
-        text = request.query_params.get("q", "")
-        try:
-            k = int(request.query_params.get("k", DEFAULT_K))
-        except ValueError as exc:
-            raise ValidationError({"k": ["Must be a whole number."]}) from exc
+        # The same limits as the JSON body (length, no NUL characters), reported as `q`.
+        params = SearchRequestSerializer(
+            data={"text": request.query_params.get("q", ""),
+                  "k": request.query_params.get("k", DEFAULT_K)}
+        )  # fmt: skip
+        if not params.is_valid():
+            errors = dict(params.errors)
+            if "text" in errors:
+                errors["q"] = errors.pop("text")
+            raise ValidationError(errors)
+        k = params.validated_data["k"]
+        text = params.validated_data["text"]
         return Response(
             _respond(request, build_search_request(text=text, k=k), debug=False)
         )

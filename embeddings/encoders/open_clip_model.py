@@ -17,7 +17,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from embeddings.encoders.base import Encoder, ModelUnavailable
+from embeddings.encoders.base import Encoder, ModelMisconfigured, ModelUnavailable
 from embeddings.encoders.weights import force_offline_hub, resolve_weights
 
 if TYPE_CHECKING:
@@ -46,6 +46,13 @@ class OpenClipEncoder(Encoder):
                 f"{architecture} (TEST ONLY: fixed-seed random weights), CPU"
             )
         else:
+            if not architecture.startswith(("hf-hub:", "local-dir:")) and (
+                architecture not in open_clip.list_models()
+            ):
+                # No weights will ever make an unknown architecture load.
+                raise ModelMisconfigured(
+                    f"open_clip has no architecture named {architecture!r}"
+                )
             pretrained = resolve_weights(weights)
             try:
                 model, _, preprocess = open_clip.create_model_and_transforms(
@@ -75,7 +82,7 @@ class OpenClipEncoder(Encoder):
     @staticmethod
     def _build_test_model(open_clip, torch, architecture: str, seed: int):
         if not settings.EMBEDDINGS_ALLOW_TEST_MODELS:
-            raise ModelUnavailable(
+            raise ModelMisconfigured(
                 "this is a test-only space with random weights; it is refused outside tests"
             )
         open_clip.add_model_config(TEST_CONFIG_DIR)

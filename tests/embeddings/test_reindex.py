@@ -130,6 +130,18 @@ def test_unavailable_space_is_reported_and_jobs_wait(make_item):
     assert job.state == JobState.WAITING
 
 
+def test_misconfigured_space_fails_its_jobs_instead_of_waiting(
+    make_item, test_clip_space, settings
+):
+    settings.EMBEDDINGS_ALLOW_TEST_MODELS = False  # a test-only model in production
+    items = make_items(make_item, 1)
+    output = reindex("--space", "test-clip", "--stage", "embed")
+    assert "Space test-clip unavailable" in output
+    job = ProcessingJob.objects.get(item=items[0], space=test_clip_space)
+    assert job.state == JobState.FAILED
+    assert "refused outside tests" in job.last_error
+
+
 def test_bad_arguments_are_clear_errors():
     with pytest.raises(CommandError, match="Unknown space"):
         reindex("--space", "nope")
