@@ -17,6 +17,7 @@ from search.engine import PRESETS, QueryError, SearchRequest, run_search, simila
 from search.filters import Filters
 from search.forms import ImageQueryForm, SearchForm
 from search.query_images import load_query_image, store_query_image
+from search.rag.chat import chat_configured
 
 PAGE_SIZE = 24
 
@@ -24,7 +25,8 @@ PAGE_SIZE = 24
 def search(request: HttpRequest) -> HttpResponse:
     """The search page: results when there is a query, the newest items otherwise."""
     form = SearchForm(request.GET or None)
-    context: dict = {"form": form, "presets": list(PRESETS), "spaces": _spaces()}
+    context: dict = {"form": form, "presets": list(PRESETS), "spaces": _spaces(),
+                     "rag_enabled": chat_configured()}  # fmt: skip
     if not form.is_bound or not (request.GET.get("q") or request.GET.get("img")):
         items = Item.objects.visible_to(request.user).prefetch_related("images")
         context["browse"] = Paginator(items, PAGE_SIZE).get_page(
@@ -112,7 +114,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _image_error(request, search_form, message: str) -> HttpResponse:
     context = {"form": search_form, "presets": list(PRESETS), "spaces": _spaces(),
-               "error": message}  # fmt: skip
+               "error": message, "rag_enabled": chat_configured()}  # fmt: skip
     return render(request, "search/search.html", context, status=400)
 
 
