@@ -12,9 +12,12 @@ from items.models import Item, ItemKind, Language, Status
 from search import embedding_cache
 
 FILLER_EN = " ".join(
-    f"Line {n} of the general laboratory notes says nothing in particular." for n in range(14)
+    f"Line {n} of the general laboratory notes says nothing in particular."
+    for n in range(14)
 )
-FILLER_KO = " ".join(f"{n}번째 일반 안내 문장은 특별한 내용이 없습니다." for n in range(20))
+FILLER_KO = " ".join(
+    f"{n}번째 일반 안내 문장은 특별한 내용이 없습니다." for n in range(20)
+)
 BEAKER = (
     "Rinse every beaker three times with distilled water and dry it upside down on the "
     "rack before the next class."

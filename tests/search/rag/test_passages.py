@@ -3,6 +3,7 @@ paragraph, sentence or word boundaries, pages are found, tokens are estimated.""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -17,9 +18,12 @@ from search.rag.passages import (
 )
 
 ENGLISH = " ".join(
-    f"Sentence number {n} explains how the beaker is cleaned after use." for n in range(60)
+    f"Sentence number {n} explains how the beaker is cleaned after use."
+    for n in range(60)
 )
-KOREAN = " ".join(f"{n}번째 문장은 삼각형의 넓이를 구하는 방법을 설명합니다." for n in range(60))
+KOREAN = " ".join(
+    f"{n}번째 문장은 삼각형의 넓이를 구하는 방법을 설명합니다." for n in range(60)
+)
 
 
 @pytest.mark.parametrize("text", [ENGLISH, KOREAN, ENGLISH + "\n\n" + KOREAN])
@@ -39,7 +43,7 @@ def test_offsets_map_back_to_the_text_and_cover_it(text):
 @pytest.mark.parametrize("text", [ENGLISH, KOREAN])
 def test_neighbours_overlap_and_cut_on_sentence_ends(text):
     spans = split_text(text, size=300, overlap=60)
-    for before, after in zip(spans, spans[1:], strict=False):
+    for before, after in itertools.pairwise(spans):
         shared = before.end - after.start
         assert 0 < shared <= 60, (before, after)
         # Ends after a sentence's full stop; starts at a sentence or word start.
@@ -59,7 +63,7 @@ def test_text_without_boundaries_is_cut_at_the_size_and_still_advances():
     spans = split_text(text, size=300, overlap=50)
     assert [s.end - s.start for s in spans[:-1]] == [300] * (len(spans) - 1)
     assert spans[-1].end == 1000
-    assert all(b.start < a.start for b, a in zip(spans, spans[1:], strict=False))
+    assert all(b.start < a.start for b, a in itertools.pairwise(spans))
 
 
 def test_short_and_blank_texts():
