@@ -9,6 +9,7 @@ DRF's exceptions (validation, auth, throttling, 404, 405, 413, 415) are reshaped
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -77,6 +78,12 @@ def error_body(
 def handle_exception(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge("The request body is larger than the server accepts.")
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many fields or files, a malformed multipart body: Django's own refusals,
+        # given the API's JSON error shape instead of an HTML 400 page.
+        exc = exceptions.ParseError(str(exc) or "The request could not be parsed.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     response = exception_handler(exc, context)

@@ -7,16 +7,32 @@ from rest_framework import serializers
 
 from embeddings.models import ProcessingJob
 from items.models import Item, ItemImage, ItemKind, Language, Status
-from search.engine import FUSIONS, MAX_K, MODES, PRESETS, STRATEGIES
+from search.selectors import (
+    DEFAULT_BLEND_TEXT_SHARE,
+    DEFAULT_FUSION,
+    DEFAULT_K,
+    DEFAULT_MODE,
+    DEFAULT_PRESET,
+    DEFAULT_RRF_K,
+    DEFAULT_SORT,
+    DEFAULT_STRATEGY,
+    FUSIONS,
+    MAX_K,
+    MODES,
+    PRESETS,
+    STRATEGIES,
+)
 
 
 # ---- errors -------------------------------------------------------------------------
+# DRF's metaclass moves declared fields off the class, so a field may be called `fields` or
+# `data` (the wire format names them); the stubs see a clash with Serializer's attributes.
 class ErrorDetailSerializer(serializers.Serializer):
     message = serializers.CharField()
     type = serializers.CharField()
     code = serializers.CharField(allow_null=True)
     param = serializers.CharField(allow_null=True)
-    fields = serializers.DictField(required=False)
+    fields = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -32,8 +48,12 @@ class StringOrListField(serializers.Field):
 
     def to_internal_value(self, data):
         if isinstance(data, str):
-            return [data]
+            data = [data]
         if isinstance(data, list) and all(isinstance(x, str) for x in data):
+            if any("\x00" in x for x in data):
+                raise serializers.ValidationError(
+                    "Inputs must not contain NUL (\\u0000) characters."
+                )
             return data
         raise serializers.ValidationError(
             "Must be a string or a list of strings (token arrays are not supported); "
@@ -75,7 +95,7 @@ class UsageSerializer(serializers.Serializer):
 
 class EmbeddingsResponseSerializer(serializers.Serializer):
     object = serializers.CharField(default="list")
-    data = EmbeddingDataSerializer(many=True)
+    data = EmbeddingDataSerializer(many=True)  # type: ignore[assignment]
     model = serializers.CharField()
     usage = UsageSerializer()
 
@@ -94,7 +114,7 @@ class ModelSerializer(serializers.Serializer):
 
 class ModelListSerializer(serializers.Serializer):
     object = serializers.CharField()
-    data = ModelSerializer(many=True)
+    data = ModelSerializer(many=True)  # type: ignore[assignment]
 
 
 # ---- search -------------------------------------------------------------------------
@@ -119,39 +139,41 @@ class SearchRequestSerializer(serializers.Serializer):
     )
     image_b64 = serializers.CharField(required=False, allow_blank=True, default="")
     mode = serializers.CharField(
-        required=False, default="auto", help_text=f"{', '.join(MODES)} or a branch name"
+        required=False,
+        default=DEFAULT_MODE,
+        help_text=f"{', '.join(MODES)} or a branch name",
     )
     preset = serializers.ChoiceField(
-        choices=list(PRESETS), required=False, default="50/50"
+        choices=list(PRESETS), required=False, default=DEFAULT_PRESET
     )
     weights = serializers.DictField(
         child=serializers.FloatField(min_value=0), required=False
     )
     rrf_k = serializers.IntegerField(
-        required=False, min_value=0, max_value=1000, default=60
+        required=False, min_value=0, max_value=1000, default=DEFAULT_RRF_K
     )
     fusion = serializers.ChoiceField(
-        choices=list(FUSIONS), required=False, default="auto",
+        choices=list(FUSIONS), required=False, default=DEFAULT_FUSION,
         help_text="rrf, score (normalised scores, convex weights), or auto: the "
         "measured default for the query's type (keyword or question)",
     )  # fmt: skip
     strategy = serializers.ChoiceField(
-        choices=list(STRATEGIES), required=False, default="fuse",
+        choices=list(STRATEGIES), required=False, default=DEFAULT_STRATEGY,
         help_text="text + image queries: fuse each side's branches, or blend: one "
         "query vector share·text + (1 − share)·image in shared spaces",
     )  # fmt: skip
     blend_text_share = serializers.FloatField(
-        required=False, min_value=0, max_value=1, default=0.7
+        required=False, min_value=0, max_value=1, default=DEFAULT_BLEND_TEXT_SHARE
     )
     filters = SearchFiltersSerializer(required=False)
     k = serializers.IntegerField(
-        required=False, default=20, help_text=f"clamped to 1..{MAX_K}"
+        required=False, default=DEFAULT_K, help_text=f"clamped to 1..{MAX_K}"
     )
     page = serializers.IntegerField(
         required=False, min_value=1, max_value=1000, default=1
     )
     sort = serializers.ChoiceField(
-        choices=["relevance", "newest"], required=False, default="relevance"
+        choices=["relevance", "newest"], required=False, default=DEFAULT_SORT
     )
     debug = serializers.BooleanField(required=False, default=False)
 

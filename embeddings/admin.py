@@ -88,8 +88,9 @@ class ProcessingItemAdmin(ItemAdmin):
         css, label = BADGE[processing_state(obj)]
         waiting = (
             format_html(' <span class="portal-muted" title="{}">+{} waiting for a model</span>',
-                        "Jobs for spaces whose model is not installed", obj.jobs_waiting)
-            if obj.jobs_waiting else ""
+                        "Jobs for spaces whose model is not installed",
+                        obj.jobs_waiting)  # type: ignore[attr-defined]  # with_job_counts
+            if obj.jobs_waiting else ""  # type: ignore[attr-defined]
         )  # fmt: skip
         return format_html(
             '<span class="portal-badge portal-badge--{}">{}</span>{}',
@@ -285,15 +286,15 @@ class EmbeddingSpaceAdmin(admin.ModelAdmin):
     @admin.display(description="Items embedded")
     def coverage(self, obj: EmbeddingSpace) -> str:
         total = Item.objects.count()
-        return f"{obj.vectors} / {total}"
+        return f"{obj.vectors} / {total}"  # type: ignore[attr-defined]  # get_queryset
 
     @admin.display(description="Waiting", ordering="waiting")
     def jobs_waiting(self, obj: EmbeddingSpace) -> int:
-        return obj.waiting
+        return obj.waiting  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="Failed", ordering="failed")
     def jobs_failed(self, obj: EmbeddingSpace) -> int:
-        return obj.failed
+        return obj.failed  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.action(description="Backfill: embed every item in the selected spaces")
     def backfill(

@@ -6,7 +6,9 @@ import shutil
 
 from django.conf import settings
 from django.core import checks
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
+
+from embeddings.health import MIN_PGVECTOR, pgvector_version, probe_database
 
 
 def check_tesseract(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
@@ -36,24 +38,16 @@ def check_tesseract(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
 
 def check_pgvector(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
-            )
-            row = cursor.fetchone()
-            if row is None:
-                cursor.execute(
-                    "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'"
-                )
-                row = cursor.fetchone()
-    except DatabaseError as exc:
+    database = probe_database()
+    if not database.ok:
         return [
             checks.Warning(
-                f"Could not ask the database for pgvector: {exc}", id="embeddings.W001"
+                f"Could not ask the database for pgvector: {database.error}",
+                id="embeddings.W001",
             )
         ]
-    if row is None:
+    version = database.details["pgvector"] or database.details["available_pgvector"]
+    if version is None:
         return [
             checks.Error(
                 "The pgvector extension is not available in this PostgreSQL.",
@@ -62,11 +56,10 @@ def check_pgvector(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 id="embeddings.E003",
             )
         ]
-    version = tuple(int(part) for part in row[0].split(".")[:2])
-    if version < (0, 8):
+    if pgvector_version(version) < MIN_PGVECTOR:
         return [
             checks.Error(
-                f"pgvector {row[0]} is too old; iterative index scans need >= 0.8.",
+                f"pgvector {version} is too old; iterative index scans need >= 0.8.",
                 id="embeddings.E004",
             )
         ]

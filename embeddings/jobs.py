@@ -70,7 +70,7 @@ def request_processing(
     rows = ", ".join(
         ["(%s, %s, %s, 'pending', 0, '', %s, NULL, NULL, NULL, %s)"] * len(keys)
     )
-    params: list[object] = []
+    params: list = []  # mixed ints, strings and datetimes
     for stage, space_id in keys:
         params += [item_id, stage, space_id, now, now]
     with connection.cursor() as cursor:
@@ -144,6 +144,10 @@ def send_job(job: ProcessingJob, *, countdown: float | None = None) -> bool:
             queue=settings.QUEUE_PREFIX + QUEUE_FOR_STAGE[Stage(job.stage)],
             countdown=countdown,
             retry_policy=PUBLISH_RETRY,
+            # The row is the result. Without this, a process that ever waited on a
+            # task result (a readiness ping) blocks each send ~20 s retrying the result
+            # backend while Redis is down (found by bench/fault_drills.py).
+            ignore_result=True,
         )
     except (
         Exception
@@ -210,15 +214,16 @@ def _rerun_if_requested_again(job: ProcessingJob) -> None:
         )
 
 
-def fail_job(job: ProcessingJob, *, error: str) -> None:
-    """Record a failure; retry with exponential backoff until attempts run out."""
+def fail_job(job: ProcessingJob, *, error: str, retry: bool = True) -> None:
+    """Record a failure; with `retry` (errors that can heal), retry with exponential
+    backoff until attempts run out, otherwise fail now (embeddings/failures.py)."""
     error = error[:4000]
     if not _this_run(job).exists():
         # Re-requested while running: the new request gets a fresh run and attempts.
         _rerun_if_requested_again(job)
         dispatch_ready_jobs(item_ids=[job.item_id])
         return
-    if job.attempts < settings.JOB_MAX_ATTEMPTS:
+    if retry and job.attempts < settings.JOB_MAX_ATTEMPTS:
         _this_run(job).update(state=JobState.PENDING, last_error=error)
         delay = settings.JOB_RETRY_BASE_SECONDS * 2 ** (job.attempts - 1)
         send_job(job, countdown=delay)
@@ -244,12 +249,25 @@ def wait_for_model(job: ProcessingJob, *, reason: str) -> None:
         dispatch_ready_jobs(item_ids=[job.item_id])
 
 
+def _misconfigured(space: EmbeddingSpace) -> bool:
+    from embeddings.encoders.base import ModelMisconfigured, ModelUnavailable
+    from embeddings.registry import get_encoder
+
+    try:
+        get_encoder(space)  # cached by the probe just made: no second load
+    except ModelMisconfigured:
+        return True
+    except ModelUnavailable:
+        return False
+    return False
+
+
 @dataclass(frozen=True)
 class SweepReport:
     recovered: int  # running jobs whose worker was lost
     released: int  # waiting jobs whose model became available
     sent: int  # pending jobs sent (again)
-    failed: int  # lost jobs that had no attempts left
+    failed: int  # lost jobs with no attempts left, waiting jobs of misconfigured spaces
 
 
 def sweep_jobs() -> SweepReport:
@@ -263,7 +281,10 @@ def sweep_jobs() -> SweepReport:
     )
     failed = lost.filter(attempts__gte=settings.JOB_MAX_ATTEMPTS).update(
         state=JobState.FAILED,
-        last_error="The worker running this job was lost (killed or out of memory).",
+        last_error=(
+            "The worker running this job was lost (killed, out of memory, or past "
+            "the task's hard time limit)."
+        ),
         finished_at=now,
     )
     recovered = lost.update(state=JobState.PENDING, enqueued_at=None)
@@ -283,6 +304,15 @@ def sweep_jobs() -> SweepReport:
             released += ProcessingJob.objects.filter(
                 space=space, state=JobState.WAITING
             ).update(state=JobState.PENDING, enqueued_at=None, last_error="")
+        elif _misconfigured(space):
+            # Parked before the space was known to be misconfigured: fail them visibly.
+            failed += ProcessingJob.objects.filter(
+                space=space, state=JobState.WAITING
+            ).update(
+                state=JobState.FAILED,
+                last_error=f"[configuration error, not retried] {space.unavailable_reason}",
+                finished_at=now,
+            )
 
     stale = now - timedelta(seconds=settings.JOB_STALE_PENDING_SECONDS)
     sent = dispatch_ready_jobs(stale_before=stale)

@@ -35,9 +35,10 @@ def extract_keypoints(image: Image.Image) -> Keypoints:
     # Smooth pictures (skies, gradients, soft wallpapers) give FAST almost no corners;
     # local contrast equalisation and a low corner threshold give them keypoints too.
     pixels = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(np.asarray(grey))
-    orb = cv2.ORB_create(nfeatures=FEATURES, fastThreshold=5)
+    # cv2's bundled stubs omit the ORB factory the module has at run time.
+    orb = cv2.ORB_create(nfeatures=FEATURES, fastThreshold=5)  # type: ignore[attr-defined]
     found, descriptors = orb.detectAndCompute(pixels, None)
-    points = np.float32([k.pt for k in found]).reshape(-1, 2)
+    points = np.array([k.pt for k in found], dtype=np.float32).reshape(-1, 2)
     return Keypoints(points=points, descriptors=descriptors)
 
 

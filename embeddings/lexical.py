@@ -10,9 +10,39 @@ never stale. Constants were chosen on the development halves of the evaluation s
 
 from __future__ import annotations
 
+import time
+
+from django.db import connection
+
 FIELD_WEIGHTS = {"A": 3.0, "B": 1.0, "C": 1.0, "D": 1.0}
 K1 = 1.5
 B = 0.6
+
+
+# Corpus size and mean document length change slowly; BM25 barely moves with them, and
+# counting them per query costs a scan of every document (100 ms at 100k items).
+STATS_TTL_SECONDS = 60
+_stats: tuple[float, float, float] | None = None  # (read at, count, mean length)
+
+
+def corpus_stats() -> tuple[float, float]:
+    """(number of documents, mean length), at most STATS_TTL_SECONDS old, per process."""
+    global _stats
+    now = time.monotonic()
+    if _stats is None or now - _stats[0] > STATS_TTL_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), coalesce(avg(length), 0) FROM embeddings_searchdocument"
+            )
+            count, mean = cursor.fetchone()
+        _stats = (now, float(count), max(float(mean), 1.0))
+    return _stats[1], _stats[2]
+
+
+def forget_stats() -> None:
+    """Drop the cached statistics (tests that rebuild the corpus call this)."""
+    global _stats
+    _stats = None
 
 
 def weight_case(column: str) -> str:

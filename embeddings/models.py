@@ -330,7 +330,7 @@ class ProcessingJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = f" [{self.space.name}]" if self.space_id else ""
+        where = f" [{self.space.name}]" if self.space is not None else ""
         return (
             f"{self.get_stage_display()}{where} for item {self.item_id}: {self.state}"
         )

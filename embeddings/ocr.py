@@ -47,6 +47,11 @@ class OcrFailed(Exception):
     """tesseract could not read this image (timeout, crash, unreadable input)."""
 
 
+class OcrTimeout(OcrFailed):
+    """tesseract ran past OCR_TIMEOUT_SECONDS and was killed: maybe a busy machine, so
+    the job is retried (embeddings/failures.py), unlike an image tesseract cannot read."""
+
+
 class OcrUnavailable(ModelUnavailable):
     """tesseract is not installed: OCR jobs wait (they are not failures of the image)."""
 
@@ -144,7 +149,7 @@ def read_text(
     except (
         RuntimeError
     ) as exc:  # pytesseract reports its timeout as a plain RuntimeError
-        raise OcrFailed(f"tesseract timed out after {config.timeout} s") from exc
+        raise OcrTimeout(f"tesseract timed out after {config.timeout} s") from exc
     duration_ms = int((time.monotonic() - started) * 1000)
     text, confidence = _assemble(data)
     return OcrOutput(

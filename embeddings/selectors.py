@@ -1,10 +1,19 @@
-"""Reads about processing state, for the admin and (later) the API."""
+"""Reads for the admin and the API: processing state, and the health report."""
 
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from embeddings.health import health_report
 from embeddings.models import JobState
+
+__all__ = [
+    "Processing",
+    "filter_by_processing",
+    "health_report",
+    "processing_state",
+    "with_job_counts",
+]
 
 
 class Processing:

@@ -5,13 +5,23 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from embeddings import jobs, pipeline
 
-# Hard limits stop a stuck tesseract or model call; the job is then retried or failed
-# by the sweeper (the row stays "running" until it is stale).
-OCR_LIMITS = {"soft_time_limit": 300, "time_limit": 360}
-EMBED_LIMITS = {"soft_time_limit": 600, "time_limit": 720}
+# A hung tesseract or model call is stopped by the soft limit, which raises inside the
+# task: the job records the time limit as its error and is retried with backoff. The hard
+# limit kills a call that ignores it; that row stays "running" until the sweeper finds it
+# stale. When the database itself is unreachable (a PostgreSQL restart) the job row cannot
+# be claimed or updated, so the message is retried instead, with backoff.
+RETRY_UNREACHABLE_DB = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": 8,
+}
+OCR_LIMITS = {"soft_time_limit": 300, "time_limit": 360, **RETRY_UNREACHABLE_DB}
+EMBED_LIMITS = {"soft_time_limit": 600, "time_limit": 720, **RETRY_UNREACHABLE_DB}
 
 
 @shared_task(name="embeddings.ocr_item", acks_late=True, **OCR_LIMITS)

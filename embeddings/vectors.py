@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.db import models
+from django.db.models import Func
 from django.db.models.functions import Cast
 from pgvector.django import BitField, CosineDistance, HammingDistance, VectorField
 
@@ -60,10 +61,11 @@ def nearest(
 
 def with_distance(
     space: EmbeddingSpace, query: np.ndarray, *, queryset: models.QuerySet | None = None
-) -> models.QuerySet[Embedding]:
+) -> models.QuerySet:  # of Embedding, annotated with `distance` (unparametrised for it)
     """Embeddings of `space` with their distance to `query` annotated (no ordering: for
     scoring known candidates exactly, where no index scan is wanted)."""
     rows = (queryset if queryset is not None else Embedding.objects).filter(space=space)
+    distance: Func
     if space.metric == Metric.HAMMING:
         column = Cast("bits", BitField(length=space.dimension))
         distance = HammingDistance(column, to_bit_string(query))

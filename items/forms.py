@@ -52,6 +52,25 @@ class ItemImageForm(forms.ModelForm):
         return cleaned
 
 
+class BoundedJSONField(forms.JSONField):
+    """Django's JSON form field, but JSON nested too deep for Python's parser is a form
+    error rather than a RecursionError (a 500), also when the form is shown again."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError as exc:
+            raise forms.ValidationError(
+                "The JSON is nested too deeply.", code="invalid"
+            ) from exc
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return forms.fields.InvalidJSONInput(data)
+
+
 class ItemForm(forms.ModelForm):
     class Meta:
         model = Item
@@ -65,6 +84,7 @@ class ItemForm(forms.ModelForm):
             "status",
             "metadata",
         ]
+        field_classes = {"metadata": BoundedJSONField}
         widgets = {
             "title": forms.TextInput(attrs={"class": "vTextField portal-title"}),
             "body": forms.Textarea(attrs={"rows": 8}),

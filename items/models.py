@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from items.json_values import check_json_value
 from items.tags import normalize_tags
 
 
@@ -121,6 +122,11 @@ class Item(models.Model):
             self.title = self.title.strip()
         if not isinstance(self.metadata, dict):
             errors["metadata"] = 'Metadata must be a JSON object, e.g. {"answer": "3"}.'
+        else:
+            try:
+                check_json_value(self.metadata)
+            except ValueError as exc:
+                errors["metadata"] = str(exc)
         if errors:
             raise ValidationError(errors)
 

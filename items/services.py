@@ -12,6 +12,18 @@ from django.db.models import QuerySet
 from items.models import Item, ItemImage, Status
 from items.uploads import CheckedImage, check_image_upload
 
+# The upload gate is part of this interface: callers that only validate (a query image)
+# use the same checks as a write.
+__all__ = [
+    "add_image",
+    "apply_checked_image",
+    "check_image_upload",
+    "create_item",
+    "place_new_images",
+    "set_status",
+    "update_item",
+]
+
 
 def apply_checked_image(
     *, image: ItemImage, checked: CheckedImage, original_name: str
@@ -75,6 +87,16 @@ def place_new_images(*, item: Item, images: list[ItemImage]) -> None:
 def create_item(*, author: Any | None = None, **fields: Any) -> Item:
     """Create an item after model validation (the same rules the admin applies)."""
     item = Item(author=author, **fields)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def update_item(*, item: Item, **fields: Any) -> Item:
+    """Change an item's fields after model validation (the same rules the admin applies)."""
+    for name, value in fields.items():
+        setattr(item, name, value)
     item.full_clean()
     item.save()
     return item

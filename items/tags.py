@@ -8,6 +8,11 @@ MAX_TAGS = 30
 MAX_TAG_LENGTH = 64
 
 
+def fold_tag(tag: str) -> str:
+    """One tag as stored and as searched: spaces collapsed, case folded."""
+    return " ".join(str(tag).split()).casefold()
+
+
 def normalize_tags(tags: Iterable[str] | None) -> list[str]:
     """Trim, fold case and collapse spaces; drop empties and duplicates, keeping order.
 
@@ -15,7 +20,7 @@ def normalize_tags(tags: Iterable[str] | None) -> list[str]:
     """
     result: list[str] = []
     for raw in tags or []:
-        tag = " ".join(str(raw).split()).casefold()
+        tag = fold_tag(raw)
         if not tag or tag in result:
             continue
         if len(tag) > MAX_TAG_LENGTH:

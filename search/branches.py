@@ -39,42 +39,49 @@ def lexical_branch(
     """BM25 over the term rows (embeddings/lexical.py): any query term may match, rarer
     terms count more, long documents are normalised. `constraint` (phrases, exclusions)
     filters; it does not score. One statement: query terms come from the same tsvector
-    analysis as the index, IDF from the posting lists, so nothing is precomputed."""
+    analysis as the index and IDF from the posting lists' lengths; the corpus size and
+    mean length are cached for a minute (lexical.corpus_stats). The CTEs are
+    MATERIALIZED on purpose: inlined, the planner re-counted each term's postings once
+    per visible item."""
     if not scoring_text.strip():
         return []
-    visible_sql, visible_params = items.values("pk").query.sql_with_params()
+    count, mean_length = lexical.corpus_stats()
+    visible_sql, visible_params = items.order_by().values("pk").query.sql_with_params()
     constraint_sql = (
         f"AND d.tsv @@ to_tsquery('{TEXT_SEARCH_CONFIG}', %s)" if constraint else ""
     )
+    k1, b = lexical.K1, lexical.B
     sql = f"""
-        WITH q AS (
+        WITH q AS MATERIALIZED (
             SELECT u.lexeme AS term, cardinality(u.positions)::float AS qtf
             FROM unnest(to_tsvector('{TEXT_SEARCH_CONFIG}', %s)) AS u
-        ), stats AS (
-            SELECT count(*)::float AS n, greatest(avg(length), 1)::float AS avgdl
-            FROM embeddings_searchdocument
-        ), weighted AS (
-            SELECT q.term, q.qtf, ln(1 + (s.n - f.df + 0.5) / (f.df + 0.5)) AS idf
-            FROM q CROSS JOIN stats s CROSS JOIN LATERAL (
+        ), weighted AS MATERIALIZED (
+            -- greatest(): the cached count may predate documents added since.
+            SELECT q.term,
+                   q.qtf * ln(1 + (greatest(%s, f.df) - f.df + 0.5) / (f.df + 0.5)) AS idf
+            FROM q CROSS JOIN LATERAL (
                 SELECT count(*)::float AS df FROM embeddings_searchterm t
                 WHERE t.term = q.term
             ) f
             WHERE f.df > 0
+        ), scored AS MATERIALIZED (
+            SELECT t.item_id, sum(
+                w.idf * t.tf * {k1 + 1}
+                / (t.tf + {k1} * (1 - {b} + {b} * d.length / %s))
+            ) AS score
+            FROM weighted w
+            JOIN embeddings_searchterm t ON t.term = w.term
+            JOIN embeddings_searchdocument d ON d.item_id = t.item_id
+            GROUP BY t.item_id
         )
-        SELECT t.item_id, sum(
-            w.idf * w.qtf * t.tf * {lexical.K1 + 1}
-            / (t.tf + {lexical.K1} * (1 - {lexical.B} + {lexical.B} * d.length / s.avgdl))
-        ) AS score
-        FROM weighted w
-        JOIN embeddings_searchterm t ON t.term = w.term
-        JOIN embeddings_searchdocument d ON d.item_id = t.item_id
-        CROSS JOIN stats s
-        WHERE t.item_id IN ({visible_sql}) {constraint_sql}
-        GROUP BY t.item_id
-        ORDER BY score DESC, t.item_id
+        SELECT s.item_id, s.score
+        FROM scored s JOIN embeddings_searchdocument d ON d.item_id = s.item_id
+        WHERE s.item_id IN ({visible_sql}) {constraint_sql}
+        ORDER BY s.score DESC, s.item_id
         LIMIT %s
     """
-    params = [scoring_text, *visible_params, *([constraint] if constraint else [])]
+    params = [scoring_text, count, mean_length, *visible_params]
+    params += [constraint] if constraint else []
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, window])
         rows = cursor.fetchall()

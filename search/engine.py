@@ -4,6 +4,7 @@ and return hits that explain themselves. Also: similar items from an item's own 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -25,6 +26,9 @@ MODES = ("auto", "text", "image", "hybrid")
 PRESETS = {"90/10": 0.9, "70/30": 0.7, "50/50": 0.5, "30/70": 0.3, "10/90": 0.1}
 MAX_K = 100
 FUSIONS = ("auto", "rrf", "score")
+# Query-image OCR runs beside the other branches; a small pool, because each read is a
+# tesseract process and gunicorn threads share it.
+_OCR_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-ocr")
 STRATEGIES = ("fuse", "blend")
 LEXICAL_BRANCHES = {"fts", "identifier"}
 
@@ -139,6 +143,13 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
         use_text, use_image = bool(request.text.strip()), request.image is not None
 
     run = _Run()
+    # tesseract is a subprocess: reading the query image's text overlaps with every
+    # other branch instead of delaying them (its result joins the fusion at the end).
+    reading = (
+        _OCR_POOL.submit(_read_query_image, request.image)
+        if use_image and ocr_text is None
+        else None
+    )
     analysed = analyse_query(request.text, synonyms=synonym_map()) if use_text else None
     if use_text:
         run.add("fts", "text", branches.lexical_branch(
@@ -149,17 +160,17 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
             run.add("identifier", "text", branches.identifier_branch(
                 text=request.text, items=items, window=request.window
             ))  # fmt: skip
+    for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
+        _space_branches(space, request, items, use_text, use_image, run)
     if not use_image:
         ocr_text = ""
-    elif ocr_text is None:
-        ocr_text = _read_query_image(request.image)
+    elif reading is not None:
+        ocr_text = reading.result()
     if ocr_text:
         run.add("ocr", "image", branches.lexical_branch(
             scoring_text=analyse_query(ocr_text).scoring_text, constraint="",
             items=items, window=request.window,
         ))  # fmt: skip
-    for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
-        _space_branches(space, request, items, use_text, use_image, run)
 
     if single:
         if single not in run.lists:

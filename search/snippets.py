@@ -23,7 +23,7 @@ def snippet(text: str, terms: Sequence[str]) -> str:
     text = " ".join(text.split())
     pattern = _pattern(terms)
     match = pattern.search(text) if pattern else None
-    if match is None:
+    if pattern is None or match is None:
         excerpt = text[:MAX_SNIPPET] + ("…" if len(text) > MAX_SNIPPET else "")
         return escape(excerpt)
     start = max(0, match.start() - CONTEXT)
@@ -42,7 +42,7 @@ def matched_terms(
         return []
     parts = build_item_text(item)
     where = {"title": parts.title, "body": parts.body, "image text": parts.extra}
-    found = []
+    found: list[dict[str, object]] = []
     for term in dict.fromkeys(terms):
         places = [
             name for name, value in where.items() if term.casefold() in value.casefold()

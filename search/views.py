@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from embeddings.models import EmbeddingSpace, SpaceState
 from items.models import Item
-from search.engine import PRESETS, QueryError, SearchRequest, run_search, similar_items
-from search.filters import Filters
+from search.engine import PRESETS, QueryError, run_search, similar_items
 from search.forms import ImageQueryForm, SearchForm
 from search.query_images import load_query_image, store_query_image
 from search.rag.chat import chat_configured
+from search.requests import build_search_request
 
 PAGE_SIZE = 24
 
@@ -48,21 +48,19 @@ def search(request: HttpRequest) -> HttpResponse:
             )
             return render(request, "search/search.html", context, status=404)
         image, context["query_image_url"] = stored
-    search_request = SearchRequest(
+    search_request = build_search_request(
         text=data["q"],
         image=image,
         mode=data["mode"],
-        preset=data["preset"] or "50/50",
-        rrf_k=data["rrf_k"] if data["rrf_k"] is not None else 60,
-        filters=Filters(
-            kinds=tuple(data["kind"]),
-            languages=tuple(data["language"]),
-            statuses=tuple(data["status"]),
-            tags=(data["tag"].strip().casefold(),) if data["tag"].strip() else (),
-        ),
+        preset=data["preset"],
+        rrf_k=data["rrf_k"],
+        kinds=data["kind"],
+        languages=data["language"],
+        statuses=data["status"],
+        tags=[data["tag"]],
         k=PAGE_SIZE,
-        page=data["page"] or 1,
-        sort=data["sort"] or "relevance",
+        page=data["page"],
+        sort=data["sort"],
     )
     try:
         result = run_search(search_request, user=request.user)

@@ -78,3 +78,27 @@ def _warm_up_image() -> bytes:
     out = io.BytesIO()
     picture.save(out, format="PNG")
     return out.getvalue()
+
+
+def readiness() -> tuple[dict, bool]:
+    """The /health/ready body and whether this process can serve searches at full speed:
+    the database answers and the warm-up is neither running nor failed."""
+    from embeddings.health import database_status
+
+    database = database_status()
+    warm = warm_up_state()
+    if warm.status == "failed" and database["ok"]:
+        # The cause (typically the database being down at boot) may have healed:
+        # warm up again rather than stay unready until a restart.
+        warm = warm_up()
+    ready = database["ok"] and warm.status not in ("running", "failed")
+    body = {
+        "database": database,
+        "warm_up": {
+            "status": warm.status,
+            "took_ms": warm.took_ms,
+            "detail": warm.detail,
+        },
+        "status": "ready" if ready else "not ready",
+    }
+    return body, ready

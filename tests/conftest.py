@@ -22,6 +22,7 @@ from embeddings.spaces import create_space
 from items.models import Item, ItemKind, Language, Status
 from items.services import add_image, create_item
 from search import embedding_cache
+from tests.factories import ItemFactory, make_image_bytes
 from tests.fake_model_server import FakeModelServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,18 +41,12 @@ def media_root(tmp_path_factory) -> Iterator[Path]:
     settings.MEDIA_ROOT = saved
 
 
-def make_image_bytes(
-    fmt: str = "PNG",
-    size: tuple[int, int] = (96, 64),
-    color: str = "#3a7bd5",
-    **save: object,
-) -> bytes:
-    image = Image.new("RGB", size, color)
-    # A second colour so thumbnails and hashes are not of a flat field.
-    image.paste("#f2b134", (0, 0, size[0] // 2, size[1] // 2))
-    out = io.BytesIO()
-    image.save(out, format=fmt, **save)
-    return out.getvalue()
+@pytest.fixture(autouse=True)
+def fresh_corpus_statistics() -> None:
+    """BM25's corpus statistics are cached per process; every test builds its own."""
+    from embeddings.lexical import forget_stats
+
+    forget_stats()
 
 
 @pytest.fixture
@@ -61,25 +56,8 @@ def image_bytes() -> Callable[..., bytes]:
 
 @pytest.fixture
 def make_item(db) -> Callable[..., Item]:
-    counter = iter(range(1, 10_000))
-
-    def factory(**fields: object) -> Item:
-        n = next(counter)
-        values: dict[str, object] = {
-            "kind": ItemKind.TEST_ITEM,
-            "title": f"삼각형의 넓이 문제 {n}",
-            "body": "밑변이 6 cm, 높이가 4 cm인 삼각형의 넓이를 구하시오.",
-            "subject": "수학",
-            "language": Language.KOREAN,
-            "status": Status.PUBLISHED,
-        }
-        values.update(fields)
-        item = Item(**values)
-        item.full_clean()
-        item.save()
-        return item
-
-    return factory
+    """Create a valid published Korean test item; keyword arguments override fields."""
+    return ItemFactory
 
 
 QUEUES = ("ocr", "embed", "default")

@@ -3,13 +3,13 @@ serve searches at full speed: database reachable, query models warmed)."""
 
 from __future__ import annotations
 
-from django.db import DatabaseError, connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from embeddings.models import EmbeddingSpace
+from embeddings.selectors import health_report
+from search.selectors import readiness
 
 
 class _Probe(APIView):
@@ -29,26 +29,8 @@ class HealthView(_Probe):
         tags=["health"],
     )
     def get(self, request):
-        database = _database()
-        body = {
-            "database": database,
-            "broker": _broker(),
-            "ocr": _ocr(),
-            "spaces": _spaces() if database["ok"] else [],
-        }
-        if not database["ok"]:
-            body["status"] = "error"
-            return Response(body, status=503)
-        degraded = (
-            not body["broker"]["ok"]
-            or not body["ocr"]["ok"]
-            or any(
-                s["state"] == "active" and s["available"] is False
-                for s in body["spaces"]
-            )
-        )
-        body["status"] = "degraded" if degraded else "ok"
-        return Response(body)
+        body, database_ok = health_report()
+        return Response(body, status=200 if database_ok else 503)
 
 
 class LiveView(_Probe):
@@ -71,78 +53,5 @@ class ReadyView(_Probe):
         tags=["health"],
     )
     def get(self, request):
-        from search.warmup import warm_up, warm_up_state
-
-        database = _database()
-        warm = warm_up_state()
-        if warm.status == "failed" and database["ok"]:
-            # The cause (typically the database being down at boot) may have healed:
-            # warm up again rather than stay unready until a restart.
-            warm = warm_up()
-        body = {
-            "database": database,
-            "warm_up": {
-                "status": warm.status,
-                "took_ms": warm.took_ms,
-                "detail": warm.detail,
-            },
-        }
-        ready = database["ok"] and warm.status not in ("running", "failed")
-        body["status"] = "ready" if ready else "not ready"
+        body, ready = readiness()
         return Response(body, status=200 if ready else 503)
-
-
-def _database() -> dict:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
-            )
-            row = cursor.fetchone()
-            cursor.execute("SHOW server_version")
-            (server,) = cursor.fetchone()
-    except DatabaseError as exc:
-        return {"ok": False, "error": str(exc).strip()}
-    return {"ok": True, "server_version": server, "pgvector": row[0] if row else None}
-
-
-def _broker() -> dict:
-    from portal.celery import app
-
-    try:
-        with app.connection_for_read() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # kombu raises many types for an unreachable broker
-        return {"ok": False, "error": str(exc)}
-    return {"ok": True}
-
-
-def _ocr() -> dict:
-    from embeddings.ocr import OcrUnavailable, available_languages, engine_version
-
-    try:
-        return {"ok": True, "engine": f"tesseract {engine_version()}",
-                "languages": sorted(available_languages())}  # fmt: skip
-    except (OcrUnavailable, OSError) as exc:
-        return {"ok": False, "error": str(exc)}
-
-
-def _spaces() -> list[dict]:
-    return [
-        {
-            "name": space.name,
-            "label": space.label,
-            "backend": space.backend,
-            "model": space.model_name or space.backend,
-            "weights": space.weights,
-            "device": "cpu",
-            "dimension": space.dimension,
-            "modality": space.modality,
-            "state": space.state,
-            "available": space.available,
-            "reason": space.unavailable_reason,
-            "checked_at": space.checked_at,
-            "test_only": space.test_only,
-        }
-        for space in EmbeddingSpace.objects.order_by("name")
-    ]

@@ -20,7 +20,7 @@ from api.serializers import (
 )
 from embeddings.models import ProcessingJob
 from items.models import Item
-from items.services import add_image
+from items.services import add_image, create_item, update_item
 
 
 class StaffWritesOthersRead(permissions.BasePermission):
@@ -82,8 +82,16 @@ class ItemViewSet(
             .order_by("-updated_at", "-id")
         )
 
+    # Writes go through items.services, like the admin's: one place validates and saves.
     def perform_create(self, serializer) -> None:
-        serializer.save(author=self.request.user)
+        serializer.instance = create_item(
+            author=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer) -> None:
+        serializer.instance = update_item(
+            item=serializer.instance, **serializer.validated_data
+        )
 
     @extend_schema(
         summary="Attach an image (multipart `image`, `caption`); same validation as the admin",

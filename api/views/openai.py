@@ -9,13 +9,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from api.embedding_service import (
-    InputError,
-    ModelUnavailable,
-    embed_inputs,
-    encode_base64,
-    find_space,
-)
 from api.errors import ServiceUnavailable
 from api.serializers import (
     EmbeddingsRequestSerializer,
@@ -24,6 +17,13 @@ from api.serializers import (
     ModelListSerializer,
 )
 from embeddings.models import EmbeddingSpace, SpaceState
+from embeddings.services import (
+    InputError,
+    ModelUnavailable,
+    embed_inputs,
+    encode_base64,
+    find_space,
+)
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer,
           429: ErrorSerializer, 503: ErrorSerializer}  # fmt: skip

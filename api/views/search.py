@@ -5,23 +5,31 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from api.embedding_service import InputError, decode_image_b64
 from api.errors import upload_error
+from api.parsers import SafeJSONParser
 from api.serializers import (
     ErrorSerializer,
     SearchRequestSerializer,
     SearchResponseSerializer,
 )
+from embeddings.services import InputError, decode_image_b64
 from items.models import Item
-from items.uploads import check_image_upload
-from search.engine import MAX_K, QueryError, SearchRequest, run_search, similar_items
-from search.filters import Filters
+from items.services import check_image_upload
+from search.selectors import (
+    DEFAULT_K,
+    QueryError,
+    SearchRequest,
+    build_search_request,
+    clamp_k,
+    run_search,
+    similar_items,
+)
 
 ERRORS = {
     400: ErrorSerializer,
@@ -35,7 +43,7 @@ class SearchView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "search"
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         summary="Hybrid search: text, image or both",
@@ -51,16 +59,13 @@ class SearchView(APIView):
         data = params.validated_data
         image = _image(request, data["image_b64"])
         filters = data.get("filters") or {}
-        search_request = SearchRequest(
+        search_request = build_search_request(
             text=data["text"], image=image, mode=data["mode"], preset=data["preset"],
-            weights=data.get("weights") or {}, rrf_k=data["rrf_k"], fusion=data["fusion"],
+            weights=data.get("weights"), rrf_k=data["rrf_k"], fusion=data["fusion"],
             strategy=data["strategy"], blend_text_share=data["blend_text_share"],
-            filters=Filters(
-                kinds=tuple(filters.get("kind", ())), languages=tuple(filters.get("language", ())),
-                tags=tuple(t.casefold() for t in filters.get("tags", ())),
-                statuses=tuple(filters.get("status", ())),
-            ),
-            k=min(max(data["k"], 1), MAX_K), page=data["page"], sort=data["sort"],
+            kinds=filters.get("kind", ()), languages=filters.get("language", ()),
+            tags=filters.get("tags", ()), statuses=filters.get("status", ()),
+            k=data["k"], page=data["page"], sort=data["sort"],
         )  # fmt: skip
         return Response(_respond(request, search_request, debug=data["debug"]))
 
@@ -74,15 +79,20 @@ class SearchView(APIView):
         tags=["search"],
     )
     def get(self, request):
-        text = request.query_params.get("q", "")
-        try:
-            k = int(request.query_params.get("k", 20))
-        except ValueError as exc:
-            raise ValidationError({"k": ["Must be a whole number."]}) from exc
+        # The same limits as the JSON body (length, no NUL characters), reported as `q`.
+        params = SearchRequestSerializer(
+            data={"text": request.query_params.get("q", ""),
+                  "k": request.query_params.get("k", DEFAULT_K)}
+        )  # fmt: skip
+        if not params.is_valid():
+            errors = dict(params.errors)
+            if "text" in errors:
+                errors["q"] = errors.pop("text")
+            raise ValidationError(errors)
+        k = params.validated_data["k"]
+        text = params.validated_data["text"]
         return Response(
-            _respond(
-                request, SearchRequest(text=text, k=min(max(k, 1), MAX_K)), debug=False
-            )
+            _respond(request, build_search_request(text=text, k=k), debug=False)
         )
 
 
@@ -105,7 +115,7 @@ class SimilarView(APIView):
     def get(self, request, pk: int):
         item = get_object_or_404(Item.objects.visible_to(request.user), pk=pk)
         try:
-            k = min(max(int(request.query_params.get("k", 8)), 1), MAX_K)
+            k = clamp_k(int(request.query_params.get("k", 8)))
         except ValueError as exc:
             raise ValidationError({"k": ["Must be a whole number."]}) from exc
         hits = similar_items(item, user=request.user, k=k)

@@ -15,6 +15,15 @@ class ModelUnavailable(Exception):
     """
 
 
+class ModelMisconfigured(ModelUnavailable):
+    """The space can never load as configured (unknown backend or architecture, a
+    test-only model outside tests, a dimension that does not match the model).
+
+    Still "unavailable" to search and health, but its jobs fail at once with the reason
+    instead of waiting for weights that would not help: an operator must change the space.
+    """
+
+
 class Encoder:
     """Turns images and/or texts into float (or, for fingerprints, 0/1) vectors.
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from embeddings.encoders.base import Encoder
+
+if TYPE_CHECKING:
+    from embeddings.models import EmbeddingSpace
 
 HASH_SIDE = 16  # 16 × 16 low-frequency DCT coefficients → 256 bits
 SAMPLE_SIDE = 64  # image is reduced to 64 × 64 grey before the DCT
@@ -90,3 +94,8 @@ TRUSTED_WINDOW_DISTANCE = 85
 def window_distance(query: np.ndarray, stored: np.ndarray) -> int:
     """Smallest Hamming distance between any window of one image and any of another."""
     return int((query[:, None, :] != stored[None, :, :]).sum(axis=2).min())
+
+
+def from_space(space: EmbeddingSpace) -> FingerprintEncoder:
+    """The backend registry's factory: a fingerprint needs nothing from the space."""
+    return FingerprintEncoder()

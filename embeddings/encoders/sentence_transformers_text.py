@@ -7,12 +7,16 @@ bundles it; `intfloat/multilingual-e5-small` loads from the hub cache when prese
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
 from embeddings.encoders.weights import force_offline_hub, resolve_weights
+
+if TYPE_CHECKING:
+    from embeddings.models import EmbeddingSpace
 
 
 class SentenceTransformersEncoder(Encoder):
@@ -37,7 +41,9 @@ class SentenceTransformersEncoder(Encoder):
         dimension = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )
-        self.dimension = int(dimension())
+        self.dimension = int(
+            dimension() or 0
+        )  # None only for models without a fixed size
         self.description = f"{weights} via sentence-transformers, CPU"
 
     def encode_texts(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
@@ -52,3 +58,8 @@ class SentenceTransformersEncoder(Encoder):
             ),
             dtype=np.float32,
         )
+
+
+def from_space(space: EmbeddingSpace) -> SentenceTransformersEncoder:
+    """The backend registry's factory: weights, else the model name as a hub id."""
+    return SentenceTransformersEncoder(weights=space.weights or space.model_name)

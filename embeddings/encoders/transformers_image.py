@@ -7,6 +7,7 @@ shape and layout better than CLIP, which captures meaning.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -14,6 +15,9 @@ from PIL import Image
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
 from embeddings.encoders.weights import force_offline_hub, resolve_weights
+
+if TYPE_CHECKING:
+    from embeddings.models import EmbeddingSpace
 
 
 class TransformersImageEncoder(Encoder):
@@ -57,3 +61,11 @@ class TransformersImageEncoder(Encoder):
                     hidden[:, 0] if self._pooling == "cls" else hidden.mean(dim=1)
                 )
         return features.float().numpy()
+
+
+def from_space(space: EmbeddingSpace) -> TransformersImageEncoder:
+    """The backend registry's factory: weights, else the model name as a hub id."""
+    return TransformersImageEncoder(
+        weights=space.weights or space.model_name,
+        pooling=(space.options or {}).get("pooling", "cls"),
+    )

@@ -100,4 +100,5 @@ def _stored_files(images: QuerySet[ItemImage]) -> list[FieldFile]:
 
 def _delete_files(files: list[FieldFile]) -> None:
     for field_file in files:
-        field_file.storage.delete(field_file.name)
+        if field_file.name:
+            field_file.storage.delete(field_file.name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 HANGUL_RUN = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+")
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -40,7 +41,7 @@ def tokenize(text: str) -> list[str]:
 @dataclass
 class BM25Reference:
     keys: list[str]
-    retriever: object  # bm25s.BM25, imported lazily so manage.py starts fast
+    retriever: Any  # bm25s.BM25 (untyped), imported lazily so manage.py starts fast
 
     def rank(self, text: str, *, k: int) -> list[str]:
         """Keys of the best `k` documents sharing at least one term with `text`."""

@@ -1,3 +1,9 @@
+// Controls that submit their form when changed (presets); bound here, not inline, because
+// the Content-Security-Policy allows no inline handlers.
+document.querySelectorAll("[data-autosubmit]").forEach((control) =>
+  control.addEventListener("change", () => control.form.submit())
+);
+
 // Search by image: choose, drop or paste an image; preview it and submit the image form.
 (function () {
   const form = document.getElementById("image-form");

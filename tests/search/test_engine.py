@@ -295,3 +295,35 @@ def test_blend_searches_shared_spaces_with_one_mixed_query_vector(corpus):
         ]
     with pytest.raises(QueryError, match="blend_text_share"):
         run_search(SearchRequest(text="x", blend_text_share=1.5), user=ANON)
+
+
+def test_query_image_ocr_overlaps_the_other_branches(corpus, monkeypatch):
+    import threading
+
+    from search import branches as branch_module
+    from search import engine
+
+    vector_ran = threading.Event()
+    seen = {}
+    real_vector_branch = branch_module.vector_branch
+
+    def vector_branch(**kwargs):
+        found = real_vector_branch(**kwargs)
+        vector_ran.set()
+        return found
+
+    def read(image):
+        # Sequential OCR (before the branches) would wait here in vain.
+        seen["overlapped"] = vector_ran.wait(timeout=10)
+        seen["thread"] = threading.current_thread().name
+        return "Beaker cleaning schedule"
+
+    monkeypatch.setattr(branch_module, "vector_branch", vector_branch)
+    monkeypatch.setattr(engine, "_read_query_image", read)
+    response = run_search(SearchRequest(image=corpus.photo_bytes), user=ANON)
+    assert seen["overlapped"] is True
+    assert seen["thread"].startswith("query-ocr")
+    # The text read still joins the fusion.
+    assert response.ocr_text == "Beaker cleaning schedule"
+    assert "ocr" in response.branches
+    assert corpus.ocr_only.pk in [i for i, _ in response.branches["ocr"]]

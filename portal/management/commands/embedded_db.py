@@ -18,8 +18,8 @@ class Command(BaseCommand):
                 "DATABASE_URL is set: the embedded server is not in use."
             )
         if action == "stop":
-            # Settings started the server to build DATABASES; release Django's connections
-            # first so the fast shutdown does not log them as terminated.
+            # Release Django's connections first so the fast shutdown does not log them
+            # as terminated.
             from django.db import connections
 
             connections.close_all()
@@ -28,7 +28,11 @@ class Command(BaseCommand):
             )
             self.stdout.write("stopped" if stopped else "not running")
             return
-        db = settings.DATABASES["default"]
+        from django.db import connection
+
+        # Connecting starts the server if it is not running, and fills in its socket.
+        connection.ensure_connection()
+        db = connection.settings_dict
         pgdata = (settings.VAR_DIR / "pgdata").resolve()
         self.stdout.write(
             f"running; socket {db['HOST']} port {db['PORT']} database {db['NAME']}; "

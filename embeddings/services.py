@@ -1,4 +1,5 @@
-"""Embeddings for API clients (the OpenAI-compatible endpoint and classification)."""
+"""What clients ask of the embedding layer: vectors for texts and images (the
+OpenAI-compatible endpoint) and zero-shot classification in a shared text-image space."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from embeddings.encoders.base import ModelUnavailable
-from embeddings.models import EmbeddingSpace, Metric, SpaceState
+from embeddings.models import Embedding, EmbeddingSpace, Metric, Modality, SpaceState
 from embeddings.registry import get_encoder
 from embeddings.vectors import check_vectors
+from items.models import Item
 from items.uploads import check_image_upload
 
 DATA_URI = re.compile(r"^data:image/[\w.+-]+;base64,(?P<data>[A-Za-z0-9+/=\s]+)$")
 MAX_INPUTS = 256
 MAX_TEXT_CHARS = 8000
+# CLIP's learned logit scale is ~100; softmax over scaled cosine similarities.
+LOGIT_SCALE = 100.0
 
 
 class InputError(ValueError):
@@ -138,10 +142,85 @@ def _decode_image(data: str, index: int) -> Image.Image:
     return decode_image_b64(data, param=f"input[{index}]")[1]
 
 
+def find_shared_space(name: str = "") -> EmbeddingSpace:
+    """The active image-and-text space called `name`, or the first available one.
+
+    InputError for an unknown name; ModelUnavailable when no such space can serve."""
+    spaces = EmbeddingSpace.objects.filter(
+        modality=Modality.BOTH, state=SpaceState.ACTIVE
+    )
+    if name:
+        space = spaces.filter(name=name).first()
+        if space is None:
+            raise InputError(
+                f"{name!r} is not an active image-and-text space.", param="model"
+            )
+        return space
+    available = spaces.exclude(available=False).order_by("name").first()
+    if available is None:
+        raise ModelUnavailable(
+            "No image-and-text space (CLIP) is available; install its weights (docs/models.md)."
+        )
+    return available
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    label: str
+    probability: float
+
+
+def classify(
+    *,
+    space: EmbeddingSpace,
+    labels: list[str],
+    template: str,
+    image_b64: str = "",
+    item: Item | None = None,
+) -> list[LabelScore]:
+    """Zero-shot classification of a base64 image (or an item's stored image vector)
+    against `labels`, each put into `template` at "{}"; most probable first.
+
+    Softmax over LOGIT_SCALE × cosine(image, prompt). ModelUnavailable when the space's
+    model is missing (checked first: a client learns that before input details);
+    InputError for a bad image or an item without an image vector in the space yet."""
+    encoder = get_encoder(space)
+    if image_b64:
+        _, image = decode_image_b64(image_b64, param="image_b64")
+        image_vector = check_vectors(
+            encoder.encode_images([image]), space=space, count=1
+        )[0]
+    else:
+        assert item is not None, "classify an image or an item"
+        stored = Embedding.objects.filter(
+            item=item, space=space, source=Embedding.Source.IMAGE
+        ).first()
+        if stored is None:
+            raise InputError(
+                f"Item {item.pk} has no image vector in {space.name} yet.",
+                param="item_id",
+            )
+        image_vector = np.asarray(stored.vector, dtype=np.float32)
+    prompts = [template.replace("{}", label) for label in labels]
+    text_vectors = check_vectors(
+        encoder.encode_texts(prompts, query=True), space=space, count=len(prompts)
+    )
+    logits = LOGIT_SCALE * (text_vectors @ image_vector)
+    probabilities = np.exp(logits - logits.max())
+    probabilities /= probabilities.sum()
+    ranked = sorted(zip(labels, probabilities, strict=True), key=lambda p: -p[1])
+    return [LabelScore(label, float(p)) for label, p in ranked]
+
+
 __all__ = [
     "EmbeddingBatch",
     "InputError",
+    "LabelScore",
     "ModelUnavailable",
+    "classify",
+    "decode_image_b64",
     "embed_inputs",
+    "encode_base64",
+    "find_shared_space",
     "find_space",
 ]
