@@ -11,6 +11,7 @@ per call so tests and operators can change them without a restart.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -99,7 +100,7 @@ class ChatStream:
     Opening it (stream_chat) already waited for the endpoint's status line, so a
     refused or failing endpoint is an error before any byte is sent to our client."""
 
-    response: object
+    response: http.client.HTTPResponse
     config: ChatConfig
     model: str = ""
 
@@ -113,19 +114,19 @@ class ChatStream:
         finished = False  # a choice's finish_reason or [DONE]: the answer is whole
         while True:
             try:
-                line = self.response.readline()
+                raw = self.response.readline()
             except TimeoutError as exc:
                 raise ChatTimeout(_timeout_message(self.config)) from exc
             except OSError as exc:
                 raise ChatFailed(f"The chat endpoint stopped answering: {exc}") from exc
-            if not line:
+            if not raw:
                 if not finished:
                     raise ChatFailed(
                         "The chat endpoint closed the stream before the answer was "
                         "complete."
                     )
                 return
-            line = line.decode("utf-8", "replace").strip()
+            line = raw.decode("utf-8", "replace").strip()
             if not line.startswith("data:"):
                 continue  # blank separators, comments, event names
             data = line[5:].strip()

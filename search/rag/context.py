@@ -27,10 +27,10 @@ from embeddings import lexical
 from embeddings.fulltext import TEXT_SEARCH_CONFIG
 from embeddings.korean import analyze
 from search.analysis import analyse_query
-from search.engine import QueryError, SearchRequest, run_search
-from search.filters import Filters
+from search.engine import QueryError, run_search
 from search.models import synonym_map
 from search.rag.passages import estimate_tokens, page_of, page_ranges, split_text
+from search.requests import build_search_request
 
 DEFAULT_K = 6
 MAX_K = 20
@@ -119,17 +119,10 @@ def build_context(*, query: RagQuery, user) -> RagContext:
     started = time.monotonic()
     question = check_query(query)
     k, token_budget = query.k, query.token_budget
-    request = SearchRequest(
-        text=question,
-        mode="text",
-        k=SEARCH_ITEMS,
-        filters=Filters(
-            kinds=query.kinds,
-            languages=query.languages,
-            tags=tuple(t.strip().casefold() for t in query.tags if t.strip()),
-            statuses=query.statuses,
-        ),
-    )
+    request = build_search_request(
+        text=question, mode="text", k=SEARCH_ITEMS, kinds=query.kinds,
+        languages=query.languages, tags=query.tags, statuses=query.statuses,
+    )  # fmt: skip
     try:
         hits = run_search(request, user=user).hits
     except QueryError as exc:
