@@ -29,7 +29,12 @@ from embeddings.korean import analyze
 from search.analysis import analyse_query
 from search.engine import QueryError, run_search
 from search.models import synonym_map
-from search.rag.passages import estimate_tokens, page_of, page_ranges, split_text
+from search.rag.passages import (
+    estimate_tokens,
+    page_of,
+    page_ranges,
+    split_text,
+)
 from search.requests import build_search_request
 
 DEFAULT_K = 6
@@ -42,6 +47,9 @@ MAX_QUESTION_CHARS = 1000
 # that splitting and scoring stay in the tens of milliseconds.
 SEARCH_ITEMS = 10
 LEXICAL_SHARE = 0.6
+# What must remain of a passage once the text it shares with passages already chosen
+# is cut away, for it to be worth a citation of its own.
+MIN_REMAINDER = 200
 
 INSTRUCTIONS = (
     "Answer the question using only the numbered passages below. Cite every passage "
@@ -127,7 +135,7 @@ def build_context(*, query: RagQuery, user) -> RagContext:
         hits = run_search(request, user=user).hits
     except QueryError as exc:
         raise RagInputError(str(exc)) from exc
-    candidates = _candidates(hits)
+    candidates, documents = _candidates(hits)
     scoring_text = analyse_query(question, synonyms=synonym_map()).scoring_text
     lexical_scores = score_passages(scoring_text, [c.text for c in candidates])
     best = max(lexical_scores, default=0.0) or 1.0
@@ -136,7 +144,9 @@ def build_context(*, query: RagQuery, user) -> RagContext:
         for c, s in zip(candidates, lexical_scores, strict=True)
     ]
     scored.sort(key=lambda p: (-p.score, p.start))
-    chosen = _fit(scored, question=question, k=k, token_budget=token_budget)
+    chosen = _fit(
+        scored, documents=documents, question=question, k=k, token_budget=token_budget
+    )
     prompt = build_prompt(question, chosen)
     return RagContext(
         question=question,
@@ -158,14 +168,17 @@ def _block(number: int, passage: Passage) -> str:
     return f"[{number}] {passage.title}{where}\n{passage.text}"
 
 
-def _candidates(hits) -> list[Passage]:
-    """Every passage of every hit, its `score` holding the item's rank prior."""
+def _candidates(hits) -> tuple[list[Passage], dict[int, str]]:
+    """Every passage of every hit, its `score` holding the item's rank prior, and each
+    hit's indexed text (which the passages' offsets point into)."""
     found: list[Passage] = []
+    documents: dict[int, str] = {}
     count = len(hits)
     for rank, hit in enumerate(hits, start=1):
         item = hit.item
         document = getattr(item, "search_document", None)
         text = (document.text if document else "") or f"{item.title}\n{item.body}"
+        documents[item.pk] = text
         # Search hits come with images and their OCR prefetched: no query here.
         pages = [
             (image.ocr.text, image.page_number)
@@ -185,7 +198,7 @@ def _candidates(hits) -> list[Passage]:
                     score=prior,
                 )
             )  # fmt: skip
-    return found
+    return found, documents
 
 
 def _metadata_page(metadata) -> int | None:
@@ -201,28 +214,53 @@ def _with_score(passage: Passage, score: float) -> Passage:
 
 
 def _fit(
-    scored: list[Passage], *, question: str, k: int, token_budget: int
+    scored: list[Passage],
+    *,
+    documents: dict[int, str],
+    question: str,
+    k: int,
+    token_budget: int,
 ) -> list[Passage]:
-    """Best first, skipping a passage that overlaps one already taken (same item) or
-    that would overflow the budget (a shorter, later one may still fit)."""
-    used = estimate_tokens(build_prompt(question, []))
+    """Best first, at most `k`, within the budget. A passage overlapping ones already
+    taken from the same item loses the shared characters (neighbours share ~150), so
+    the prompt never carries text twice; what remains is dropped when shorter than
+    MIN_REMAINDER or when a taken passage lies inside it. A passage whose text was
+    already taken from another item (a copy) is skipped. One that would overflow the
+    budget is skipped too: a shorter, later one may still fit."""
     chosen: list[Passage] = []
     for passage in scored:
         if len(chosen) == k:
             break
-        if any(
-            c.item_id == passage.item_id
-            and c.start < passage.end
-            and passage.start < c.end
-            for c in chosen
-        ):
+        trimmed = _without_overlap(passage, chosen, documents[passage.item_id])
+        if trimmed is None or any(c.text == trimmed.text for c in chosen):
             continue
-        cost = estimate_tokens(_block(len(chosen) + 1, passage)) + 1
-        if used + cost > token_budget:
-            continue
-        chosen.append(passage)
-        used += cost
+        if estimate_tokens(build_prompt(question, [*chosen, trimmed])) <= token_budget:
+            chosen.append(trimmed)
     return chosen
+
+
+def _without_overlap(
+    passage: Passage, chosen: list[Passage], document: str
+) -> Passage | None:
+    start, end = passage.start, passage.end
+    for taken in chosen:
+        if taken.item_id != passage.item_id or taken.end <= start or end <= taken.start:
+            continue
+        if taken.start <= start:
+            start = max(start, taken.end)
+        elif taken.end >= end:
+            end = min(end, taken.start)
+        else:
+            return None  # a taken passage lies inside this one
+    while start < end and document[start].isspace():
+        start += 1
+    while end > start and document[end - 1].isspace():
+        end -= 1
+    if (start, end) == (passage.start, passage.end):
+        return passage
+    if end - start < MIN_REMAINDER:
+        return None
+    return replace(passage, start=start, end=end, text=document[start:end])
 
 
 def score_passages(scoring_text: str, texts: list[str]) -> list[float]:

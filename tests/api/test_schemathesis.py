@@ -23,7 +23,7 @@ def test_schema_holds_under_property_based_testing(
     monkeypatch.setattr(
         ScopedRateThrottle,
         "THROTTLE_RATES",
-        {"search": "100000/min", "embeddings": "100000/min"},
+        {"search": "100000/min", "embeddings": "100000/min", "rag": "100000/min"},
     )
     staff = django_user_model.objects.create_user("fuzzer", is_staff=True)
     key = Token.objects.create(user=staff).key
