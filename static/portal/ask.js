@@ -66,7 +66,7 @@
       item.append(link);
       if (passage.page !== null) item.append(` · page ${passage.page}`);
       const quote = document.createElement("blockquote");
-      quote.textContent = passage.text.length > 300 ? passage.text.slice(0, 300) + "…" : passage.text;
+      quote.textContent = passage.text; // at most ~800 characters (docs/rag.md)
       item.append(quote);
       citations.append(item);
     }

@@ -106,7 +106,9 @@ def test_a_failing_endpoint_is_a_502_and_search_keeps_working(rag_corpus, chat):
         response = ask(payload)
         assert response.status_code == 502
         error = response.json()["error"]
-        assert "HTTP 500" in error["message"] and "configured failure" in error["message"]
+        assert (
+            "HTTP 500" in error["message"] and "configured failure" in error["message"]
+        )
         assert error["type"] == "upstream_error"
     search = APIClient().post("/api/search/", {"text": "beaker"}, format="json")
     assert search.status_code == 200
@@ -116,7 +118,10 @@ def test_a_failing_endpoint_is_a_502_and_search_keeps_working(rag_corpus, chat):
 def test_a_wrong_key_is_a_502_naming_the_status(rag_corpus, chat, monkeypatch):
     monkeypatch.setenv("TEST_RAG_KEY", "wrong")
     response = ask(QUESTION)
-    assert response.status_code == 502 and "HTTP 401" in response.json()["error"]["message"]
+    assert (
+        response.status_code == 502
+        and "HTTP 401" in response.json()["error"]["message"]
+    )
 
 
 def test_an_unreachable_endpoint_is_a_502(rag_corpus, chat):
