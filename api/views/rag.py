@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
@@ -32,6 +32,15 @@ from search.rag.services import (
     answer_question,
     build_context,
     open_answer_stream,
+)
+
+# One server-sent event of a streamed answer; `data` is JSON text (docs/rag.md).
+SSE_EVENT = inline_serializer(
+    name="RagAnswerEvent",
+    fields={
+        "event": serializers.ChoiceField(choices=["delta", "done", "error"]),
+        "data": serializers.CharField(),
+    },
 )
 
 
@@ -98,7 +107,7 @@ class RagAnswerView(APIView):
         request=RagAnswerRequestSerializer,
         responses={
             (200, "application/json"): RagAnswerResponseSerializer,
-            (200, "text/event-stream"): OpenApiTypes.STR,
+            (200, "text/event-stream"): SSE_EVENT,
             **{status: ErrorSerializer for status in (400, 429, 502, 503, 504)},
         },
         tags=["rag"],
@@ -164,7 +173,9 @@ def _event_stream(request, stream) -> StreamingHttpResponse:
                 status = 504 if isinstance(value, ChatTimeout) else 502
                 yield _event("error", error_body(str(value), status_code=status))
 
-    response = StreamingHttpResponse(events(), content_type="text/event-stream")
+    response = StreamingHttpResponse(
+        events(), content_type="text/event-stream; charset=utf-8"
+    )
     # Each delta must reach the browser as it comes: no caching, no proxy buffering.
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"

@@ -270,23 +270,27 @@ def score_passages(scoring_text: str, texts: list[str]) -> list[float]:
     normalised over these texts."""
     if not texts or not scoring_text.strip():
         return [0.0] * len(texts)
+    count, _ = lexical.corpus_stats()
+    k1, b = lexical.K1, lexical.B
+    # MATERIALIZED as in the lexical branch: inlined, the planner may re-count each
+    # term's postings once per passage row.
     sql = f"""
-        WITH q AS (
+        WITH q AS MATERIALIZED (
             SELECT u.lexeme AS term, cardinality(u.positions)::float AS qtf
             FROM unnest(to_tsvector('{TEXT_SEARCH_CONFIG}', %s)) AS u
-        ), stats AS (
-            SELECT count(*)::float AS n FROM embeddings_searchdocument
-        ), weighted AS (
-            SELECT q.term, q.qtf, ln(1 + (s.n - f.df + 0.5) / (f.df + 0.5)) AS idf
-            FROM q CROSS JOIN stats s CROSS JOIN LATERAL (
+        ), weighted AS MATERIALIZED (
+            -- greatest(): the cached count may predate documents added since.
+            SELECT q.term,
+                   q.qtf * ln(1 + (greatest(%s, f.df) - f.df + 0.5) / (f.df + 0.5)) AS idf
+            FROM q CROSS JOIN LATERAL (
                 SELECT count(*)::float AS df FROM embeddings_searchterm t
                 WHERE t.term = q.term
             ) f
             WHERE f.df > 0
-        ), p AS (
+        ), p AS MATERIALIZED (
             SELECT x.ord, to_tsvector('{TEXT_SEARCH_CONFIG}', x.body) AS tsv
             FROM unnest(%s::text[]) WITH ORDINALITY AS x(body, ord)
-        ), tf AS (
+        ), tf AS MATERIALIZED (
             SELECT p.ord, u.lexeme AS term, cardinality(u.positions)::float AS tf
             FROM p CROSS JOIN LATERAL unnest(p.tsv) AS u
         ), len AS (
@@ -295,8 +299,8 @@ def score_passages(scoring_text: str, texts: list[str]) -> list[float]:
             SELECT greatest(avg(dl), 1)::float AS avgdl FROM len
         )
         SELECT tf.ord, sum(
-            w.idf * w.qtf * tf.tf * {lexical.K1 + 1}
-            / (tf.tf + {lexical.K1} * (1 - {lexical.B} + {lexical.B} * len.dl / m.avgdl))
+            w.idf * tf.tf * {k1 + 1}
+            / (tf.tf + {k1} * (1 - {b} + {b} * len.dl / m.avgdl))
         )
         FROM weighted w
         JOIN tf ON tf.term = w.term
@@ -305,7 +309,7 @@ def score_passages(scoring_text: str, texts: list[str]) -> list[float]:
         GROUP BY tf.ord
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [scoring_text, [analyze(t) for t in texts]])
+        cursor.execute(sql, [scoring_text, count, [analyze(t) for t in texts]])
         rows = cursor.fetchall()
     scores = [0.0] * len(texts)
     for ordinal, score in rows:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from embeddings import lexical
 from embeddings.documents import build_item_text
 from embeddings.fulltext import store_search_document
 from items.models import Item, ItemKind, Language, Status
@@ -42,6 +43,7 @@ def index(item: Item) -> Item:
 @pytest.fixture
 def rag_corpus(make_item) -> RagCorpus:
     embedding_cache.clear()
+    lexical.forget_stats()  # a new corpus: no counts cached from another test
     lab = make_item(
         title="Laboratory rules", kind=ItemKind.DOCUMENT, language=Language.ENGLISH,
         subject="science", body=f"{FILLER_EN}\n\n{BEAKER}\n\n{FILLER_EN}",

@@ -146,7 +146,7 @@ def test_a_slow_endpoint_is_a_504_after_the_timeout(rag_corpus, chat, settings):
 def test_streaming_relays_the_deltas_then_the_citations(rag_corpus, chat):
     response = ask({**QUESTION, "stream": True})
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/event-stream"
+    assert response["Content-Type"] == "text/event-stream; charset=utf-8"
     assert response["Cache-Control"] == "no-cache"
     parsed = events(response)
     deltas = [data["text"] for name, data in parsed if name == "delta"]

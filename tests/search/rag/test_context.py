@@ -192,3 +192,21 @@ def test_hostile_questions_are_answered_or_refused_never_a_500(rag_corpus, name)
         # The answer endpoint has no chat model here: 503 once the input passed.
         assert response.status_code in (200, 400, 503), response.content
         assert "error" in response.json() or "passages" in response.json()
+
+
+def test_queries_do_not_grow_with_the_items_and_passages(rag_corpus, make_item):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            found = context("beaker laboratory notes", k=20, token_budget=32000)
+        return len(queries), len(found.passages)
+
+    count()  # warms what is cached between searches (corpus statistics, synonyms)
+    few_queries, few_passages = count()
+    for n in range(5):
+        index(make_item(title=f"Beaker notes {n}", body=BEAKER + " " + "x" * 2000))
+    many_queries, many_passages = count()
+    assert many_passages > few_passages
+    assert many_queries == few_queries
