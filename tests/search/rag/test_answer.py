@@ -180,3 +180,14 @@ def test_nothing_to_cite_answers_without_asking_the_model(rag_corpus, chat):
     body = ask({"question": "zyxwvut"}).json()
     assert body["citations"] == [] and "nothing to answer from" in body["answer"]
     assert chat.requests == []
+
+
+def test_a_full_completions_url_and_no_key_are_used_as_given(
+    rag_corpus, chat, settings
+):
+    chat.api_key = ""
+    settings.RAG_CHAT_URL = f"{chat.url}/chat/completions"
+    settings.RAG_CHAT_API_KEY_ENV = ""
+    assert ask(QUESTION).status_code == 200
+    assert chat.requests[-1]["path"] == "/v1/chat/completions"
+    assert chat.requests[-1]["authorization"] is None
