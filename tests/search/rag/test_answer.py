@@ -191,3 +191,19 @@ def test_a_full_completions_url_and_no_key_are_used_as_given(
     assert ask(QUESTION).status_code == 200
     assert chat.requests[-1]["path"] == "/v1/chat/completions"
     assert chat.requests[-1]["authorization"] is None
+
+
+def test_answers_have_their_own_throttle(rag_corpus, chat, monkeypatch):
+    """Answers cost a model call each: their rate is `rag`, apart from search's."""
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(
+        ScopedRateThrottle, "THROTTLE_RATES", {"search": "100/min", "rag": "2/min"}
+    )
+    codes = [ask(QUESTION).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert ask(QUESTION).json()["error"]["type"] == "rate_limit_error"
+    context = APIClient().post("/api/rag/context", QUESTION, format="json")
+    assert context.status_code == 200  # context is throttled as search
