@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,17 @@ ROOT = Path(__file__).resolve().parents[2]
 STRONG_SECRET = "s3cr3t-" + "x7Qm2Lr9Vb4Np8Ka1Zc6" * 3
 
 
+# Set inside this pytest process by the browser tests (Playwright runs an event loop);
+# a deployment never has it, and `check --deploy` rightly refuses it.
+TEST_ONLY_VARIABLES = ("DJANGO_ALLOW_ASYNC_UNSAFE",)
+# What this machine has, not how the portal is configured: a space whose weights are not
+# installed here (also reported by /health). Every other warning fails the test.
+MACHINE_STATE_CHECKS = {"embeddings.W002"}
+
+
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, **env}
+    inherited = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES}
+    environment = {**inherited, **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -41,15 +51,17 @@ def test_production_check_deploy_is_clean():
 
 def test_production_check_deploy_is_clean_with_every_check():
     """All tags, with the production variables of docs/deployment.md: no warning at all
-    (the API schema's auth names included), so a new warning fails here first."""
+    (the API schema's auth names included) but the machine's model availability, so a
+    new warning fails here first."""
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check", "--deploy",
         PORTAL_ENV="production", SECRET_KEY=STRONG_SECRET,
         ALLOWED_HOSTS="portal.example.com",
         CSRF_TRUSTED_ORIGINS="https://portal.example.com",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "no issues" in result.stdout
+    issues = set(re.findall(r"\(([\w.]+\.[EWC]\d{3})\)", result.stdout + result.stderr))
+    assert issues <= MACHINE_STATE_CHECKS, result.stdout + result.stderr
 
 
 def test_production_refuses_debug():
