@@ -77,9 +77,11 @@
       state.text += data.text;
       answer.textContent = state.text;
     } else if (name === "done") {
+      state.ended = true;
       renderAnswer(data.answer, data.citations);
       renderCitations(data.citations);
     } else if (name === "error") {
+      state.ended = true;
       showError(data.error.message);
     }
   }
@@ -105,7 +107,7 @@
       }
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
-      const state = { text: "" };
+      const state = { text: "", ended: false };
       let buffer = "";
       for (;;) {
         const { value, done } = await reader.read();
@@ -124,6 +126,8 @@
           if (data.length) handle(name, JSON.parse(data.join("\n")), state);
         }
       }
+      // The connection closed without a final event (a proxy timeout, a dropped network).
+      if (!state.ended) showError("The answer stopped before it was complete.");
     } catch (failure) {
       showError(`The answer could not be fetched: ${failure.message}`);
     } finally {
