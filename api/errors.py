@@ -24,7 +24,9 @@ TYPES = {
     413: "invalid_request_error",
     415: "invalid_request_error",
     429: "rate_limit_error",
+    502: "upstream_error",
     503: "service_unavailable",
+    504: "upstream_timeout",
 }
 
 
@@ -32,6 +34,18 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "A model this request needs is not available."
     default_code = "model_unavailable"
+
+
+class UpstreamFailed(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "A server this request depends on failed."
+    default_code = "upstream_failed"
+
+
+class UpstreamTimeout(exceptions.APIException):
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    default_detail = "A server this request depends on did not answer in time."
+    default_code = "upstream_timeout"
 
 
 class PayloadTooLarge(exceptions.APIException):

@@ -248,6 +248,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "search": env_str("THROTTLE_SEARCH", "120/min"),
         "embeddings": env_str("THROTTLE_EMBEDDINGS", "600/min"),
+        # Answers call a language model: each costs seconds and, often, money.
+        "rag": env_str("THROTTLE_RAG", "30/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -280,6 +282,15 @@ RERANKER_API_KEY_ENV = env_str("RERANKER_API_KEY_ENV", "")
 RERANKER_TIMEOUT = env_int("RERANKER_TIMEOUT", 10)
 RERANKER_DOCUMENTS_FIELD = env_str("RERANKER_DOCUMENTS_FIELD", "documents")
 RERANK_TOP = env_int("RERANK_TOP", 30)
+# RAG answers (docs/rag.md): an OpenAI-compatible chat endpoint, base URL ending in /v1
+# (or the full …/chat/completions URL). Unset: /api/rag/answer says so with a 503 and the
+# Ask box is hidden; /api/rag/context works regardless. The key is read from the
+# environment variable RAG_CHAT_API_KEY_ENV names, never stored in settings.
+RAG_CHAT_URL = env_str("RAG_CHAT_URL", "")
+RAG_CHAT_MODEL = env_str("RAG_CHAT_MODEL", "")
+RAG_CHAT_API_KEY_ENV = env_str("RAG_CHAT_API_KEY_ENV", "")
+RAG_CHAT_TIMEOUT = env_int("RAG_CHAT_TIMEOUT", 60)
+RAG_CHAT_MAX_TOKENS = env_int("RAG_CHAT_MAX_TOKENS", 800)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 JOB_RETRY_BASE_SECONDS = env_int("JOB_RETRY_BASE_SECONDS", 10)
 # A pending job not picked up within this time is sent again (broker outage, lost message).

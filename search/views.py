@@ -16,6 +16,7 @@ from items.models import Item
 from search.engine import PRESETS, QueryError, run_search, similar_items
 from search.forms import ImageQueryForm, SearchForm
 from search.query_images import load_query_image, store_query_image
+from search.rag.chat import chat_configured
 from search.requests import build_search_request
 
 PAGE_SIZE = 24
@@ -24,7 +25,8 @@ PAGE_SIZE = 24
 def search(request: HttpRequest) -> HttpResponse:
     """The search page: results when there is a query, the newest items otherwise."""
     form = SearchForm(request.GET or None)
-    context: dict = {"form": form, "presets": list(PRESETS), "spaces": _spaces()}
+    context: dict = {"form": form, "presets": list(PRESETS), "spaces": _spaces(),
+                     "rag_enabled": chat_configured()}  # fmt: skip
     if not form.is_bound or not (request.GET.get("q") or request.GET.get("img")):
         items = Item.objects.visible_to(request.user).prefetch_related("images")
         context["browse"] = Paginator(items, PAGE_SIZE).get_page(
@@ -110,7 +112,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _image_error(request, search_form, message: str) -> HttpResponse:
     context = {"form": search_form, "presets": list(PRESETS), "spaces": _spaces(),
-               "error": message}  # fmt: skip
+               "error": message, "rag_enabled": chat_configured()}  # fmt: skip
     return render(request, "search/search.html", context, status=400)
 
 
