@@ -45,6 +45,35 @@ def forget_stats() -> None:
     _stats = None
 
 
+def weighted_query_terms_sql(config: str) -> str:
+    """CTEs `q` (query lexemes and their counts) and `weighted` (term, qtf · IDF), for a
+    WITH clause. Parameters, in order: the analysed query text, the corpus size. IDF
+    comes from the posting lists' lengths; MATERIALIZED because, inlined, the planner
+    re-counted each term's postings once per candidate row."""
+    return f"""
+        q AS MATERIALIZED (
+            SELECT u.lexeme AS term, cardinality(u.positions)::float AS qtf
+            FROM unnest(to_tsvector('{config}', %s)) AS u
+        ), weighted AS MATERIALIZED (
+            -- greatest(): the cached count may predate documents added since.
+            SELECT q.term,
+                   q.qtf * ln(1 + (greatest(%s, f.df) - f.df + 0.5) / (f.df + 0.5)) AS idf
+            FROM q CROSS JOIN LATERAL (
+                SELECT count(*)::float AS df FROM embeddings_searchterm t
+                WHERE t.term = q.term
+            ) f
+            WHERE f.df > 0
+        )"""
+
+
+def saturation_sql(*, tf: str, length: str, mean_length: str) -> str:
+    """BM25's term-frequency part, tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)), over SQL
+    expressions; multiply by `weighted.idf` and sum per document."""
+    return (
+        f"{tf} * {K1 + 1} / ({tf} + {K1} * (1 - {B} + {B} * {length} / {mean_length}))"
+    )
+
+
 def weight_case(column: str) -> str:
     """SQL for the weight of a tsvector position's weight letter in `column`."""
     cases = " ".join(f"WHEN '{letter}' THEN {w}" for letter, w in FIELD_WEIGHTS.items())

@@ -50,24 +50,11 @@ def lexical_branch(
     constraint_sql = (
         f"AND d.tsv @@ to_tsquery('{TEXT_SEARCH_CONFIG}', %s)" if constraint else ""
     )
-    k1, b = lexical.K1, lexical.B
     sql = f"""
-        WITH q AS MATERIALIZED (
-            SELECT u.lexeme AS term, cardinality(u.positions)::float AS qtf
-            FROM unnest(to_tsvector('{TEXT_SEARCH_CONFIG}', %s)) AS u
-        ), weighted AS MATERIALIZED (
-            -- greatest(): the cached count may predate documents added since.
-            SELECT q.term,
-                   q.qtf * ln(1 + (greatest(%s, f.df) - f.df + 0.5) / (f.df + 0.5)) AS idf
-            FROM q CROSS JOIN LATERAL (
-                SELECT count(*)::float AS df FROM embeddings_searchterm t
-                WHERE t.term = q.term
-            ) f
-            WHERE f.df > 0
-        ), scored AS MATERIALIZED (
+        WITH {lexical.weighted_query_terms_sql(TEXT_SEARCH_CONFIG)}
+        , scored AS MATERIALIZED (
             SELECT t.item_id, sum(
-                w.idf * t.tf * {k1 + 1}
-                / (t.tf + {k1} * (1 - {b} + {b} * d.length / %s))
+                w.idf * {lexical.saturation_sql(tf="t.tf", length="d.length", mean_length="%s")}
             ) AS score
             FROM weighted w
             JOIN embeddings_searchterm t ON t.term = w.term

@@ -282,23 +282,9 @@ def score_passages(scoring_text: str, texts: list[str]) -> list[float]:
     if not texts or not scoring_text.strip():
         return [0.0] * len(texts)
     count, _ = lexical.corpus_stats()
-    k1, b = lexical.K1, lexical.B
-    # MATERIALIZED as in the lexical branch: inlined, the planner may re-count each
-    # term's postings once per passage row.
     sql = f"""
-        WITH q AS MATERIALIZED (
-            SELECT u.lexeme AS term, cardinality(u.positions)::float AS qtf
-            FROM unnest(to_tsvector('{TEXT_SEARCH_CONFIG}', %s)) AS u
-        ), weighted AS MATERIALIZED (
-            -- greatest(): the cached count may predate documents added since.
-            SELECT q.term,
-                   q.qtf * ln(1 + (greatest(%s, f.df) - f.df + 0.5) / (f.df + 0.5)) AS idf
-            FROM q CROSS JOIN LATERAL (
-                SELECT count(*)::float AS df FROM embeddings_searchterm t
-                WHERE t.term = q.term
-            ) f
-            WHERE f.df > 0
-        ), p AS MATERIALIZED (
+        WITH {lexical.weighted_query_terms_sql(TEXT_SEARCH_CONFIG)}
+        , p AS MATERIALIZED (
             SELECT x.ord, to_tsvector('{TEXT_SEARCH_CONFIG}', x.body) AS tsv
             FROM unnest(%s::text[]) WITH ORDINALITY AS x(body, ord)
         ), tf AS MATERIALIZED (
@@ -310,8 +296,7 @@ def score_passages(scoring_text: str, texts: list[str]) -> list[float]:
             SELECT greatest(avg(dl), 1)::float AS avgdl FROM len
         )
         SELECT tf.ord, sum(
-            w.idf * tf.tf * {k1 + 1}
-            / (tf.tf + {k1} * (1 - {b} + {b} * len.dl / m.avgdl))
+            w.idf * {lexical.saturation_sql(tf="tf.tf", length="len.dl", mean_length="m.avgdl")}
         )
         FROM weighted w
         JOIN tf ON tf.term = w.term
