@@ -196,8 +196,10 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
         (request.page - 1) * request.k : request.page * request.k
     ]
     hits = _hits(page, analysed.terms if analysed else (), ocr_text)
+    # Only text-only queries have a measured type; the others are named by what they hold.
+    label = kind or ("text+image" if use_text else "image")
     for hit in hits:
-        hit.explain["fusion"] = {"method": method, "query_type": kind or "image"}
+        hit.explain["fusion"] = {"method": method, "query_type": label}
         if hit.item.pk in reranked:
             hit.explain["reranker"] = reranked[hit.item.pk]
     return SearchResponse(

@@ -327,3 +327,11 @@ def test_query_image_ocr_overlaps_the_other_branches(corpus, monkeypatch):
     assert response.ocr_text == "Beaker cleaning schedule"
     assert "ocr" in response.branches
     assert corpus.ocr_only.pk in [i for i, _ in response.branches["ocr"]]
+
+
+def test_queries_with_an_image_keep_rrf_and_say_what_they_hold(corpus):
+    both = run_search(SearchRequest(text="머그컵", image=corpus.photo_bytes), user=ANON)
+    image = run_search(SearchRequest(image=corpus.photo_bytes), user=ANON)
+    assert (both.fusion, image.fusion) == ("rrf", "rrf")
+    assert both.hits[0].explain["fusion"]["query_type"] == "text+image"
+    assert image.hits[0].explain["fusion"]["query_type"] == "image"

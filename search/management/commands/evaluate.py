@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from search.evaluation.configs import ConfigError, parse_config
+from search.evaluation.database import NotMigrated, require_migrated
 from search.evaluation.gate import FloorError, check_floors, parse_floors
 from search.evaluation.judged_set import SPLITS, JudgedSetError, read_judged_set
 from search.evaluation.report import format_table
@@ -44,6 +45,10 @@ class Command(BaseCommand):
                             help="Where the JSON and PNG go (default var/eval/reports).")  # fmt: skip
 
     def handle(self, *args, **options) -> None:
+        try:
+            require_migrated()
+        except NotMigrated as exc:
+            raise CommandError(str(exc)) from exc
         path = self._path(options["set"])
         set_name = options["name"] or (
             path.parent.name if path.name == "queries.jsonl" else path.stem

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from search.evaluation.database import NotMigrated, require_migrated
 from search.evaluation.sets.debian import PackageError, fetch_package
 from search.evaluation.sets.ingest import ingest_set, write_queries
 from search.evaluation.sets.registry import SETS, build_set
@@ -27,6 +28,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         from tqdm import tqdm
 
+        try:
+            require_migrated()
+        except NotMigrated as exc:
+            raise CommandError(str(exc)) from exc
         name = options["name"]
         cache = settings.VAR_DIR / "eval" / "packages"
         try:
