@@ -14,6 +14,15 @@ from embeddings.ocr import OcrConfig, OcrFailed, read_text
 from items.models import Item
 from search import branches
 from search.analysis import analyse_query
+from search.defaults import (
+    DEFAULT_BLEND_TEXT_SHARE,
+    DEFAULT_FUSION,
+    DEFAULT_K,
+    DEFAULT_MODE,
+    DEFAULT_PRESET,
+    DEFAULT_SORT,
+    DEFAULT_STRATEGY,
+)
 from search.filters import OTHER_STATUSES_LIMIT, Filters, result_sets, visible_items
 from search.fusion import DEFAULT_RRF_K, BranchHit, FusedHit, fuse, fuse_scores
 from search.models import synonym_map
@@ -55,21 +64,21 @@ class QueryError(ValueError):
 class SearchRequest:
     text: str = ""
     image: bytes | None = None
-    mode: str = "auto"
-    preset: str = "50/50"
+    mode: str = DEFAULT_MODE
+    preset: str = DEFAULT_PRESET
     weights: dict[str, float] = field(default_factory=dict)
     rrf_k: int = DEFAULT_RRF_K
     filters: Filters = field(default_factory=Filters)
-    k: int = 20
+    k: int = DEFAULT_K
     page: int = 1
     window: int = 100
-    sort: str = "relevance"  # or "newest"
+    sort: str = DEFAULT_SORT  # or "newest"
     rerank: bool = True
-    fusion: str = "auto"  # "rrf", "score", or the measured default per query type
+    fusion: str = DEFAULT_FUSION  # "rrf", "score", or "auto": per query type
     # Text + image queries: "fuse" runs each side's branches and fuses them; "blend"
     # also searches shared (text + image) spaces with one blended query vector.
-    strategy: str = "fuse"
-    blend_text_share: float = 0.7
+    strategy: str = DEFAULT_STRATEGY
+    blend_text_share: float = DEFAULT_BLEND_TEXT_SHARE
 
 
 @dataclass

@@ -1,22 +1,24 @@
-"""One way from a page's or an API call's parameters to a `SearchRequest`: the defaults
-(preset, rrf_k, mode, sort, k), the k clamp and the tag folding live here only."""
+"""One way from a page's or an API call's parameters to a `SearchRequest`: the k clamp
+and the tag folding live here only; the defaults in search/defaults.py, which
+`SearchRequest` itself uses too."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
 from items.tags import fold_tag
+from search.defaults import (
+    DEFAULT_BLEND_TEXT_SHARE,
+    DEFAULT_FUSION,
+    DEFAULT_K,
+    DEFAULT_MODE,
+    DEFAULT_PRESET,
+    DEFAULT_RRF_K,
+    DEFAULT_SORT,
+    DEFAULT_STRATEGY,
+)
 from search.engine import MAX_K, SearchRequest
 from search.filters import Filters
-from search.fusion import DEFAULT_RRF_K
-
-DEFAULT_MODE = "auto"
-DEFAULT_FUSION = "auto"  # the measured default per query type (search.engine)
-DEFAULT_STRATEGY = "fuse"  # text + image: fuse each side's branches (or "blend")
-DEFAULT_BLEND_TEXT_SHARE = 0.7
-DEFAULT_PRESET = "50/50"
-DEFAULT_SORT = "relevance"
-DEFAULT_K = 20
 
 __all__ = [
     "DEFAULT_BLEND_TEXT_SHARE",

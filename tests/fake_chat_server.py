@@ -9,14 +9,15 @@ deltas), records every request, and fails the ways real servers do: an HTTP `sta
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fake_http import LocalHTTPServer
 
 
 @dataclass
-class FakeChatServer:
+class FakeChatServer(LocalHTTPServer):
     model: str = "fake-chat"
     reply: str = "The answer [1]."
     api_key: str = ""
@@ -26,26 +27,9 @@ class FakeChatServer:
     chunk_delay: float = 0.0  # seconds between streamed deltas
     cut_after: int = -1  # close a stream after this many deltas (-1: never)
     requests: list[dict] = field(default_factory=list)
-    port: int = 0
-    _server: ThreadingHTTPServer | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> FakeChatServer:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
-        server.daemon_threads = True
-        self.port = server.server_address[1]
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def prompt(self, index: int = -1) -> str:
         """The text of the user messages of a recorded request."""

@@ -20,10 +20,12 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import numpy as np
 from PIL import Image
+
+from tests.fake_http import LocalHTTPServer
 
 WORD = re.compile(r"\w+")
 
@@ -48,7 +50,7 @@ def image_vector(data_uri: str, dimension: int) -> list[float]:
 
 
 @dataclass
-class FakeModelServer:
+class FakeModelServer(LocalHTTPServer):
     model: str = "fake-embed"
     dimension: int = 32
     api_key: str = ""
@@ -61,29 +63,15 @@ class FakeModelServer:
     delay: float = 0.0  # seconds before each embedding answer (to observe concurrency)
     max_in_flight: int = 0  # the most embedding requests it was answering at once
     requests: list[dict] = field(default_factory=list)
-    port: int = 0
-    _server: ThreadingHTTPServer | None = None
     _in_flight: int = 0
     _counter: threading.Lock = field(default_factory=threading.Lock)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> FakeModelServer:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
-        server.daemon_threads = True
-        self.port = server.server_address[1]
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def kill(self) -> None:
         """Stop listening: connections are refused, as with a crashed server."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self.stop()
 
     def paths(self) -> list[str]:
         return [r["path"] for r in self.requests]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from embeddings.models import EmbeddingSpace, SpaceState
+from search.defaults import DEFAULT_FUSION, DEFAULT_PRESET, DEFAULT_RRF_K
 from search.engine import FUSIONS, PRESETS
-from search.fusion import DEFAULT_RRF_K
 
 
 class ConfigError(ValueError):
@@ -24,10 +24,10 @@ class ConfigError(ValueError):
 class EvalConfig:
     name: str
     mode: str
-    preset: str = "50/50"
+    preset: str = DEFAULT_PRESET
     rrf_k: int = DEFAULT_RRF_K
     weights: dict[str, float] = field(default_factory=dict)
-    fusion: str = "auto"
+    fusion: str = DEFAULT_FUSION
 
     def as_json(self) -> dict:
         return {
@@ -43,7 +43,7 @@ def parse_config(*, spec: str) -> EvalConfig:
     space = EmbeddingSpace.objects.filter(name=mode).first()
     if space is not None:
         mode = _space_mode(space)
-    preset, rrf_k, weights, fusion = "50/50", DEFAULT_RRF_K, {}, "auto"
+    preset, rrf_k, weights, fusion = DEFAULT_PRESET, DEFAULT_RRF_K, {}, DEFAULT_FUSION
     for setting in settings:
         name, _, value = setting.partition("=")
         try:
