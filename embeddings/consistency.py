@@ -153,8 +153,9 @@ def _stored_files(storage, folder: str):
 
 
 def find_orphan_files() -> Finding:
-    """Image and thumbnail files no row refers to (deleting an image keeps its files),
-    older than the grace period. A deleted draft's image must not linger on disk."""
+    """Image and thumbnail files no row refers to, older than the grace period. Deletes
+    and replacements remove their files (items/file_cleanup.py); these are left by a crash
+    between an upload's write and its commit, or a restore. A draft's image must not linger."""
     finding = Finding()
     storage = ItemImage._meta.get_field("image").storage
     referenced: set[str] = set()
@@ -377,7 +378,7 @@ CHECKS: list[IndexCheck] = [
                find_orphan_ocr, delete_rows(OcrResult), "delete them"),
     IndexCheck("orphan-jobs", "orphan jobs (item gone)",
                find_orphan_jobs, delete_rows(ProcessingJob), "delete them"),
-    IndexCheck("orphan-files", "orphan media files (image deleted)",
+    IndexCheck("orphan-files", "orphan media files (no image row)",
                find_orphan_files, delete_files, "delete them"),
     IndexCheck("missing-files", "images whose file is missing from storage",
                find_missing_files, None, "re-upload or delete the image"),

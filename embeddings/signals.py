@@ -1,4 +1,5 @@
-"""The one signal hook in the system: item and image changes request processing.
+"""Item and image changes request processing (the one processing hook; the other signal
+receivers, in items/file_cleanup.py, remove image files with their rows).
 
 Admin saves bypass any service layer, so this is where every change is caught. Receivers
 stay thin: skip fixture loads, record job rows, and let `request_processing` enqueue after

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.fields.files import FieldFile
 
 from items.demo.catalog import CATALOG, ItemSpec
-from items.models import Item, ItemImage
+from items.models import Item
 from items.services import add_image, create_item
 
 DEMO_KEY = "demo_key"  # metadata key that marks an item as demo content
@@ -80,25 +79,9 @@ def _create(spec: ItemSpec) -> int:
 
 
 def delete_demo_items() -> int:
-    """Delete demo items, their images and the image files; returns the item count."""
-    files = _stored_files(ItemImage.objects.filter(item__in=demo_items()))
+    """Delete demo items and their images; returns the item count.
+
+    The image files go with their rows once the delete commits (items/file_cleanup.py)."""
     with transaction.atomic():
         _, per_model = demo_items().delete()
-        # Deleting rows leaves the files behind; remove them once the delete commits.
-        transaction.on_commit(lambda: _delete_files(files))
     return per_model.get(Item._meta.label, 0)
-
-
-def _stored_files(images: QuerySet[ItemImage]) -> list[FieldFile]:
-    return [
-        field_file
-        for image in images
-        for field_file in (image.image, image.thumbnail)
-        if field_file and field_file.name
-    ]
-
-
-def _delete_files(files: list[FieldFile]) -> None:
-    for field_file in files:
-        if field_file.name:
-            field_file.storage.delete(field_file.name)
