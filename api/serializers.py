@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from embeddings.models import ProcessingJob
-from items.models import Item, ItemImage, ItemKind, Language, Status
+from items.models import Item, ItemFile, ItemImage, ItemKind, Language, Status
 from search.selectors import (
     DEFAULT_BLEND_TEXT_SHARE,
     DEFAULT_FUSION,
@@ -224,16 +224,45 @@ class ItemImageSerializer(serializers.ModelSerializer):
         return ocr.text if ocr is not None else None
 
 
+class ItemFileSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    pages_rendered = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ItemFile
+        fields = ["id", "url", "original_name", "byte_size", "sha256", "page_count",
+                  "pages_rendered", "created_at"]  # fmt: skip
+
+    def get_url(self, obj) -> str:
+        return _absolute(self.context, obj.file.url)
+
+    def get_pages_rendered(self, obj) -> int:
+        """Pages stored from the file's current bytes (of `page_count`)."""
+        if obj.rendered_sha256 != obj.sha256:
+            return 0
+        counted = getattr(obj, "pages_stored", None)
+        return counted if counted is not None else obj.pages.count()
+
+
 class ItemSerializer(serializers.ModelSerializer):
-    images = ItemImageSerializer(many=True, read_only=True)
+    # The item's own images; a PDF's rendered pages are counted under `files`.
+    images = serializers.SerializerMethodField()
+    files = ItemFileSerializer(many=True, read_only=True)
     processing = serializers.SerializerMethodField()
 
     class Meta:
         model = Item
         fields = ["id", "kind", "title", "body", "subject", "tags", "language", "status",
                   "metadata", "created_at", "updated_at", "published_at", "images",
-                  "processing"]  # fmt: skip
+                  "files", "processing"]  # fmt: skip
         read_only_fields = ["created_at", "updated_at", "published_at"]
+
+    @extend_schema_field(ItemImageSerializer(many=True))
+    def get_images(self, obj) -> list[dict]:
+        images = getattr(obj, "own_images", None)  # prefetched by item selectors
+        if images is None:
+            images = obj.images.filter(source_file=None).select_related("ocr")
+        return list(ItemImageSerializer(images, many=True, context=self.context).data)
 
     def get_processing(self, obj) -> list[dict]:
         return [
@@ -267,6 +296,10 @@ class ImageUploadSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=300, default=""
     )
     page_number = serializers.IntegerField(required=False, min_value=1, allow_null=True)
+
+
+class FileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A PDF.")
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -26,7 +26,7 @@ from embeddings.selectors import (
     processing_state,
     with_job_counts,
 )
-from items.admin import ItemAdmin, ItemImageInline
+from items.admin import ItemAdmin, ItemFileInline, ItemImageInline
 from items.models import Item, ItemImage
 
 BADGE = {
@@ -75,7 +75,7 @@ class ImageWithOcrInline(ItemImageInline):
 class ProcessingItemAdmin(ItemAdmin):
     """The item admin with processing status, filter and actions (embeddings extends items)."""
 
-    inlines = [ImageWithOcrInline]
+    inlines = [ImageWithOcrInline, ItemFileInline]
     list_display = [*ItemAdmin.list_display[:-1], "processing", "updated_at"]
     list_filter = [*ItemAdmin.list_filter, ProcessingFilter]
     actions = [*ItemAdmin.actions, "redo_ocr", "reembed", "process_missing"]
@@ -180,13 +180,13 @@ class ProcessingJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Run selected jobs again", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[ProcessingJob]) -> None:
-        from embeddings.jobs import request_processing
+        from embeddings.jobs import BLOCKING_STAGES, request_processing
 
         count = 0
         for job in queryset.select_related("space"):
-            # Index and embeddings ran without the OCR text that failed; they run again
-            # after it (OCR first), so the recovered text becomes searchable.
-            if job.stage == Stage.OCR:
+            # Index and embeddings ran without the pages or OCR text that failed; they
+            # run again after them, so the recovered text becomes searchable.
+            if job.stage in BLOCKING_STAGES:
                 request_processing(item_id=job.item_id)
             else:
                 request_processing(

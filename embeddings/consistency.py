@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, FileField, OuterRef, Q
 from django.utils import timezone
 
 from embeddings import jobs
@@ -31,7 +32,8 @@ from embeddings.models import (
     Stage,
 )
 from embeddings.reprocess import items_missing
-from items.models import Item, ItemImage
+from items.file_cleanup import referenced_names
+from items.models import Item, ItemFile, ItemImage
 
 IN_FLIGHT = [JobState.PENDING, JobState.RUNNING, JobState.WAITING]
 SAMPLE = 5
@@ -127,12 +129,20 @@ def delete_rows(model) -> Callable[[Finding], int]:
 
 
 def find_missing_files() -> Finding:
-    """Images whose stored file is gone: OCR and vectors describe bytes nobody has."""
+    """Images and PDFs whose stored file is gone: OCR and vectors describe bytes nobody
+    has, and a PDF's pages cannot be rendered again."""
     finding = Finding()
-    storage = ItemImage._meta.get_field("image").storage
-    for pk, item_id, name in ItemImage.objects.values_list("pk", "item_id", "image"):
-        if not name or not storage.exists(name):
-            finding.add(pk, f"image {pk} of item {item_id}: {name or '(no file)'}")
+    for model, attribute, label in (
+        (ItemImage, "image", "image"),
+        (ItemFile, "file", "PDF"),
+    ):
+        storage = cast(FileField, model._meta.get_field(attribute)).storage
+        for pk, item_id, name in model.objects.values_list("pk", "item_id", attribute):
+            if not name or not storage.exists(name):
+                finding.add(
+                    (label, pk),
+                    f"{label} {pk} of item {item_id}: {name or '(no file)'}",
+                )
     return finding
 
 
@@ -153,16 +163,14 @@ def _stored_files(storage, folder: str):
 
 
 def find_orphan_files() -> Finding:
-    """Image and thumbnail files no row refers to, older than the grace period. Deletes
+    """Image, thumbnail and PDF files no row refers to, older than the grace period. Deletes
     and replacements remove their files (items/file_cleanup.py); these are left by a crash
     between an upload's write and its commit, or a restore. A draft's image must not linger."""
     finding = Finding()
     storage = ItemImage._meta.get_field("image").storage
-    referenced: set[str] = set()
-    for image, thumbnail in ItemImage.objects.values_list("image", "thumbnail"):
-        referenced.update((image, thumbnail))
+    referenced = referenced_names()
     cutoff = timezone.now() - ORPHAN_FILE_GRACE
-    for folder in ("items", "thumbs"):
+    for folder in ("items", "thumbs", "files"):
         for name in _stored_files(storage, folder):
             if name not in referenced and storage.get_modified_time(name) < cutoff:
                 finding.add(name, name)
@@ -171,9 +179,7 @@ def find_orphan_files() -> Finding:
 
 def delete_files(finding: Finding) -> int:
     storage = ItemImage._meta.get_field("image").storage
-    referenced: set[str] = set()
-    for image, thumbnail in ItemImage.objects.values_list("image", "thumbnail"):
-        referenced.update((image, thumbnail))
+    referenced = referenced_names(finding.keys)
     deleted = 0
     for name in finding.keys:
         if name not in referenced:  # re-checked: a row may have appeared meanwhile
@@ -193,14 +199,33 @@ def _no_job(stage: Stage, space: EmbeddingSpace | None = None, states=IN_FLIGHT)
     )
 
 
-def find_missing_documents() -> Finding:
+def _published_lacking(stage: Stage) -> Finding:
+    """Published items lacking `stage`'s output, with no job that would produce it
+    (pending, running, waiting, or failed: failures are reported on their own)."""
     finding = Finding()
-    items = items_missing(stage=Stage.INDEX, items=Item.objects.published()).filter(
-        _no_job(Stage.INDEX, states=[*IN_FLIGHT, JobState.FAILED])
+    items = items_missing(stage=stage, items=Item.objects.published()).filter(
+        _no_job(stage, states=[*IN_FLIGHT, JobState.FAILED])
     )
     for pk in items.values_list("pk", flat=True):
         finding.add(pk, f"item {pk}")
     return finding
+
+
+def find_missing_documents() -> Finding:
+    return _published_lacking(Stage.INDEX)
+
+
+def find_missing_pages() -> Finding:
+    """Published items with a PDF whose pages are not all rendered from its current
+    bytes, and no job that would render them."""
+    return _published_lacking(Stage.PAGES)
+
+
+def request_pages(finding: Finding) -> int:
+    with transaction.atomic():
+        for item_id in finding.keys:
+            jobs.request_processing(item_id=item_id)  # pages, then what reads them
+    return len(finding.keys)
 
 
 def request_documents(finding: Finding) -> int:
@@ -255,24 +280,16 @@ def request_embeddings(finding: Finding) -> int:
 
 
 def stale_jobs() -> Q:
-    """Jobs nobody is working on: pending and not picked up (OCR first: an item's other
-    jobs rightly wait for its OCR), or running past the time a worker can take."""
+    """Jobs nobody is working on: pending and not picked up (not counting those that
+    rightly wait for their item's pages or OCR), or running past the time a worker can
+    take."""
     now = timezone.now()
     pending_cutoff = now - timedelta(seconds=settings.JOB_STALE_PENDING_SECONDS)
     running_cutoff = now - timedelta(seconds=settings.JOB_STALE_RUNNING_SECONDS)
-    ocr_busy = ProcessingJob.objects.filter(
-        item_id=OuterRef("item_id"),
-        stage=Stage.OCR,
-        state__in=[JobState.PENDING, JobState.RUNNING],
-    )
     not_picked_up = Q(enqueued_at__lt=pending_cutoff) | Q(
         enqueued_at__isnull=True, requested_at__lt=pending_cutoff
     )
-    pending = (
-        Q(state=JobState.PENDING)
-        & not_picked_up
-        & (Q(stage=Stage.OCR) | ~Q(Exists(ocr_busy)))
-    )
+    pending = Q(state=JobState.PENDING) & not_picked_up & jobs.prerequisites_done()
     running = Q(state=JobState.RUNNING, started_at__lt=running_cutoff)
     return pending | running
 
@@ -378,10 +395,12 @@ CHECKS: list[IndexCheck] = [
                find_orphan_ocr, delete_rows(OcrResult), "delete them"),
     IndexCheck("orphan-jobs", "orphan jobs (item gone)",
                find_orphan_jobs, delete_rows(ProcessingJob), "delete them"),
-    IndexCheck("orphan-files", "orphan media files (no image row)",
+    IndexCheck("orphan-files", "orphan media files (no image or PDF row)",
                find_orphan_files, delete_files, "delete them"),
-    IndexCheck("missing-files", "images whose file is missing from storage",
-               find_missing_files, None, "re-upload or delete the image"),
+    IndexCheck("missing-files", "images and PDFs whose file is missing from storage",
+               find_missing_files, None, "re-upload or delete the image or PDF"),
+    IndexCheck("missing-pages", "published items with PDF pages not rendered",
+               find_missing_pages, request_pages, "queue page jobs"),
     IndexCheck("missing-documents", "published items without a search document",
                find_missing_documents, request_documents, "queue index jobs"),
     IndexCheck("missing-embeddings", "published items missing embeddings (active spaces)",

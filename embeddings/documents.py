@@ -1,11 +1,11 @@
-"""Assemble an item's searchable text from its fields, captions and OCR output."""
+"""Assemble an item's searchable text from its fields, captions, PDF text and OCR output."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
-from items.models import Item
+from items.models import Item, ItemImage
 
 # Text models see at most this much; e5 and CLIP truncate far earlier anyway.
 MAX_EMBED_CHARS = 4000
@@ -32,16 +32,26 @@ class ItemText:
         ).hexdigest()
 
 
+def _reading_order(image: ItemImage) -> tuple[int, int, int, int]:
+    """The item's own images first, then each PDF's pages in page order: a document's
+    text reads on from page to page, whatever positions other images took."""
+    if image.source_file_id is None:
+        return (0, 0, image.position, image.pk or 0)
+    return (1, image.source_file_id, image.page_number or 0, image.pk or 0)
+
+
 def build_item_text(item: Item) -> ItemText:
-    """Title, then body with subject and tags, then per image its caption, alt text and OCR."""
+    """Title, then body with subject and tags, then per image its caption, alt text, PDF
+    text layer and OCR."""
     body_parts = [item.body, item.subject, " ".join(item.tags)]
     extra_parts: list[str] = []
     # Callers that assemble many items prefetch "images__ocr" (search hits): then this runs
     # no query. `select_related` on a prefetched manager would discard the prefetch.
     prefetched = getattr(item, "_prefetched_objects_cache", {}).get("images")
     images = prefetched if prefetched is not None else item.images.select_related("ocr")
-    for image in images:
-        extra_parts.extend([image.caption, image.alt_text])
+    for image in sorted(images, key=_reading_order):
+        # A PDF page's own text comes with the page, like OCR text with a picture.
+        extra_parts.extend([image.caption, image.alt_text, image.text_layer])
         ocr = getattr(image, "ocr", None)
         if ocr is not None:
             extra_parts.append(ocr.text)

@@ -23,11 +23,28 @@ from embeddings.models import EmbeddingSpace, JobState, ProcessingJob, SpaceStat
 logger = logging.getLogger(__name__)
 
 TASK_FOR_STAGE = {
+    Stage.PAGES: "embeddings.render_pages",
     Stage.OCR: "embeddings.ocr_item",
     Stage.INDEX: "embeddings.index_item",
     Stage.EMBED: "embeddings.embed_item",
 }
-QUEUE_FOR_STAGE = {Stage.OCR: "ocr", Stage.INDEX: "embed", Stage.EMBED: "embed"}
+QUEUE_FOR_STAGE = {
+    Stage.PAGES: "ocr",  # CPU-bound rendering, like OCR
+    Stage.OCR: "ocr",
+    Stage.INDEX: "embed",
+    Stage.EMBED: "embed",
+}
+# A stage's job waits while one of these of the same item is pending or running: pages
+# make the images that OCR reads, and OCR text is part of what is indexed and embedded.
+PREREQUISITES: dict[Stage, tuple[Stage, ...]] = {
+    Stage.PAGES: (),
+    Stage.OCR: (Stage.PAGES,),
+    Stage.INDEX: (Stage.PAGES, Stage.OCR),
+    Stage.EMBED: (Stage.PAGES, Stage.OCR),
+}
+BLOCKING_STAGES = tuple(
+    sorted({s for before in PREREQUISITES.values() for s in before})
+)
 # Publishing must not hold up an editor's save for long when Redis is unreachable;
 # the sweeper sends the job later.
 PUBLISH_RETRY = {
@@ -48,7 +65,7 @@ def maintained_spaces() -> QuerySet[EmbeddingSpace]:
 def request_processing(
     *,
     item_id: int,
-    stages: tuple[Stage, ...] = (Stage.OCR, Stage.INDEX, Stage.EMBED),
+    stages: tuple[Stage, ...] = (Stage.PAGES, Stage.OCR, Stage.INDEX, Stage.EMBED),
     spaces: list[EmbeddingSpace] | None = None,
 ) -> None:
     """Record that an item must be (re)processed and dispatch what is ready after commit.
@@ -59,6 +76,8 @@ def request_processing(
     work is really needed is decided by input hashes when the job runs.
     """
     now = timezone.now()
+    if Stage.PAGES in stages and not _has_files(item_id):
+        stages = tuple(s for s in stages if s != Stage.PAGES)  # no PDF, no pages job
     keys: list[tuple[Stage, int | None]] = [
         (s, None) for s in stages if s != Stage.EMBED
     ]
@@ -94,6 +113,12 @@ def request_processing(
     transaction.on_commit(lambda: dispatch_ready_jobs(item_ids=[item_id]))
 
 
+def _has_files(item_id: int) -> bool:
+    from items.models import ItemFile
+
+    return ItemFile.objects.filter(item_id=item_id).exists()
+
+
 _JOB = "embeddings_processingjob"
 _RUNNING = f"{_JOB}.state = 'running'"
 
@@ -108,8 +133,8 @@ def dispatch_ready_jobs(
 
     Without `stale_before`, only jobs never sent are sent; with it, also those sent before
     that time and still pending (their message was lost); with `resend`, every pending job.
-    OCR comes first: an item's index and embedding jobs wait while its OCR job is pending
-    or running, because OCR text is part of what they index.
+    Prerequisites come first (`PREREQUISITES`): an item's OCR waits for its PDF pages,
+    its index and embedding jobs for both, because their output is what they read.
     """
     jobs = ProcessingJob.objects.filter(state=JobState.PENDING)
     if item_ids is not None:
@@ -119,16 +144,18 @@ def dispatch_ready_jobs(
         unsent |= Q(enqueued_at__lt=stale_before)
     if not resend:
         jobs = jobs.filter(unsent)
-    blocked_items = set(
+    busy = set(
         ProcessingJob.objects.filter(
-            stage=Stage.OCR,
+            stage__in=BLOCKING_STAGES,
             state__in=[JobState.PENDING, JobState.RUNNING],
             item_id__in=jobs.values("item_id"),
-        ).values_list("item_id", flat=True)
+        ).values_list("item_id", "stage")
     )
     sent = 0
     for job in jobs.only("id", "item_id", "stage"):
-        if job.stage != Stage.OCR and job.item_id in blocked_items:
+        if any(
+            (job.item_id, before) in busy for before in PREREQUISITES[Stage(job.stage)]
+        ):
             continue
         if send_job(job):
             sent += 1
@@ -160,17 +187,27 @@ def send_job(job: ProcessingJob, *, countdown: float | None = None) -> bool:
     return True
 
 
-def claim_job(job_id: int) -> ProcessingJob | None:
-    """Move a pending job to running; None if it is gone, someone else has it, or (for
-    index and embed jobs) the item's OCR is pending or running again: a leftover message
-    must not index text that new OCR is about to change."""
-    ocr_busy = ProcessingJob.objects.filter(
-        item_id=OuterRef("item_id"),
-        stage=Stage.OCR,
-        state__in=[JobState.PENDING, JobState.RUNNING],
+def prerequisites_done() -> Q:
+    """Jobs none of whose prerequisites (`PREREQUISITES`) of the same item is pending or
+    running: the jobs a worker may run now."""
+    busy = ProcessingJob.objects.filter(
+        item_id=OuterRef("item_id"), state__in=[JobState.PENDING, JobState.RUNNING]
     )
+    ready = Q()
+    for stage, before in PREREQUISITES.items():
+        condition = Q(stage=stage)
+        if before:
+            condition &= ~Q(Exists(busy.filter(stage__in=before)))
+        ready |= condition
+    return ready
+
+
+def claim_job(job_id: int) -> ProcessingJob | None:
+    """Move a pending job to running; None if it is gone, someone else has it, or one of
+    its prerequisites (the item's pages, its OCR) is pending or running again: a leftover
+    message must not index text that new OCR is about to change."""
     claimable = ProcessingJob.objects.filter(pk=job_id, state=JobState.PENDING).filter(
-        Q(stage=Stage.OCR) | ~Exists(ocr_busy)
+        prerequisites_done()
     )
     claimed = claimable.update(
         state=JobState.RUNNING,
@@ -190,11 +227,23 @@ def finish_job(job: ProcessingJob) -> None:
     )
     if not done:
         _rerun_if_requested_again(job)
-    # OCR finishing unblocks the item's other jobs. Send them even if a message already
-    # went out: it may have been refused while OCR was busy (a dispatch that checked before
-    # a new save reset OCR marks its send afterwards), and the sweeper would only notice
-    # after JOB_STALE_PENDING_SECONDS. A duplicate message is harmless: claims are atomic.
-    dispatch_ready_jobs(item_ids=[job.item_id], resend=job.stage == Stage.OCR)
+    # A prerequisite finishing unblocks the item's other jobs. Send them even if a
+    # message already went out: it may have been refused while OCR was busy (a dispatch
+    # that checked before a new save reset OCR marks its send afterwards), and the sweeper
+    # would only notice after JOB_STALE_PENDING_SECONDS. A duplicate message is harmless:
+    # claims are atomic.
+    dispatch_ready_jobs(item_ids=[job.item_id], resend=job.stage in BLOCKING_STAGES)
+
+
+def continue_job(job: ProcessingJob) -> None:
+    """A bounded run did part of the work: queue the job again for the rest, with fresh
+    attempts (each run is a new unit of work, not a retry)."""
+    continued = _this_run(job).update(
+        state=JobState.PENDING, attempts=0, last_error="", enqueued_at=None
+    )
+    if not continued:
+        _rerun_if_requested_again(job)
+    dispatch_ready_jobs(item_ids=[job.item_id])
 
 
 def _this_run(job: ProcessingJob) -> QuerySet[ProcessingJob]:

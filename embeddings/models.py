@@ -276,6 +276,7 @@ class SearchTerm(models.Model):
 
 
 class Stage(models.TextChoices):
+    PAGES = "pages", "PDF pages"
     OCR = "ocr", "OCR"
     INDEX = "index", "Full-text index"
     EMBED = "embed", "Embedding"

@@ -1,4 +1,5 @@
-"""The work behind each job: OCR an item's images, index its text, embed it in a space.
+"""The work behind each job: render a PDF's pages, OCR an item's images, index its text,
+embed it in a space.
 
 Each stage computes only what is missing: inputs are hashed (with the OCR settings or
 the space version), and an unchanged input makes no OCR or model call. `STAGES`, at the
@@ -29,9 +30,14 @@ from embeddings.models import (
     Stage,
 )
 from embeddings.ocr import OcrConfig, OcrFailed, OcrTimeout, read_text
+from embeddings.pdf_pages import (
+    has_text_layer,
+    pending_pages,
+    render_item_pages,
+)
 from embeddings.registry import get_encoder
 from embeddings.vectors import InvalidVector, check_vectors, to_bit_string
-from items.models import Item, ItemImage
+from items.models import Item, ItemFile, ItemImage
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +49,12 @@ def run_job(job_id: int) -> str:
         return "skipped"
     work = STAGES[Stage(job.stage)]
     try:
-        work.run(item=job.item, space=job.space)
+        done = work.run(item=job.item, space=job.space)
+        more = (
+            work.chunked
+            and done > 0
+            and work.pending(item=job.item, space=job.space, force=False)
+        )
     except ModelUnavailable as exc:
         if not isinstance(exc, ModelMisconfigured):
             jobs.wait_for_model(job, reason=str(exc))
@@ -54,6 +65,11 @@ def run_job(job_id: int) -> str:
         failure = classify_failure(exc)
         logger.exception("Job %s (%s) failed: %s", job.pk, job.stage, failure.kind)
     else:
+        if more:
+            # A bounded run (a PDF's next pages, the next scans to OCR): continue in a
+            # new run, so progress is stored and no run meets the time limit.
+            jobs.continue_job(job)
+            return "continued"
         jobs.finish_job(job)
         return "done"
     if not connection.in_atomic_block:
@@ -63,11 +79,17 @@ def run_job(job_id: int) -> str:
     return "failed"
 
 
-def ocr_item(*, item: Item, space: EmbeddingSpace | None = None) -> int:
-    """OCR each image whose bytes or OCR settings changed; returns images read."""
+def ocr_item(
+    *, item: Item, space: EmbeddingSpace | None = None, limit: int | None = None
+) -> int:
+    """OCR up to `limit` (OCR_IMAGES_PER_JOB) images whose bytes or OCR settings changed;
+    returns images read."""
+    from django.conf import settings
+
+    limit = settings.OCR_IMAGES_PER_JOB if limit is None else limit
     config = OcrConfig.from_settings()
     read = 0
-    for image in images_to_ocr(item=item, config=config):
+    for image in images_to_ocr(item=item, config=config)[:limit]:
         fingerprint = config.fingerprint(image.sha256)
         with open_image(image) as picture:
             try:
@@ -96,11 +118,12 @@ def ocr_item(*, item: Item, space: EmbeddingSpace | None = None) -> int:
 
 def images_to_ocr(*, item: Item, config: OcrConfig) -> list[ItemImage]:
     """The item's images whose stored OCR is missing or was read from other bytes or
-    settings: what `ocr_item` reads, and what a dry run counts."""
+    settings: what `ocr_item` reads, and what a dry run counts. PDF pages with a text
+    layer are not read: their own text is exact, OCR of it could only add errors."""
     return [
         image
         for image in item.images.all().select_related("ocr")
-        if not _ocr_is_current(image, config=config)
+        if not has_text_layer(image) and not _ocr_is_current(image, config=config)
     ]
 
 
@@ -288,6 +311,19 @@ class StageWork:
     pending: Callable[..., int]  # (*, item, space, force) -> units a run would do
     run: Callable[..., int]  # (*, item, space) -> units done
     forget: Callable[..., None]  # (*, items, spaces) -> None
+    # A chunked stage's run does a bounded part of the work; `run_all` (reindex) repeats
+    # it, a worker continues the job in a new run (`run_job`).
+    chunked: bool = False
+
+    def run_all(self, *, item: Item, space: EmbeddingSpace | None) -> int:
+        done = self.run(item=item, space=space)
+        total = done
+        while (
+            self.chunked and done and self.pending(item=item, space=space, force=False)
+        ):
+            done = self.run(item=item, space=space)
+            total += done
+        return total
 
     def label(self, space: EmbeddingSpace | None = None) -> str:
         """The plan's and the summary's key: "ocr: images", "embed e5-small: inputs"."""
@@ -295,9 +331,25 @@ class StageWork:
         return f"{self.stage.value}{where}: {self.unit}"
 
 
+def _pending_pages(*, item: Item, space: EmbeddingSpace | None, force: bool) -> int:
+    if force:
+        return sum(file.page_count for file in item.files.all())
+    return pending_pages(item=item)
+
+
+def _run_pages(*, item: Item, space: EmbeddingSpace | None = None) -> int:
+    return render_item_pages(item=item)
+
+
+def _forget_pages(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
+    files = ItemFile.objects.filter(item__in=list(items))
+    ItemImage.objects.filter(source_file__in=files).delete()
+    files.update(rendered_sha256="")
+
+
 def _pending_ocr(*, item: Item, space: EmbeddingSpace | None, force: bool) -> int:
     if force:
-        return item.images.count()
+        return sum(not has_text_layer(image) for image in item.images.all())
     return len(images_to_ocr(item=item, config=OcrConfig.from_settings()))
 
 
@@ -331,9 +383,13 @@ def _run_index(*, item: Item, space: EmbeddingSpace | None = None) -> int:
 
 
 STAGES: dict[Stage, StageWork] = {
+    Stage.PAGES: StageWork(
+        stage=Stage.PAGES, unit="PDF pages", per_space=False,
+        pending=_pending_pages, run=_run_pages, forget=_forget_pages, chunked=True,
+    ),
     Stage.OCR: StageWork(
         stage=Stage.OCR, unit="images", per_space=False,
-        pending=_pending_ocr, run=ocr_item, forget=_forget_ocr,
+        pending=_pending_ocr, run=ocr_item, forget=_forget_ocr, chunked=True,
     ),
     Stage.INDEX: StageWork(
         stage=Stage.INDEX, unit="items", per_space=False,

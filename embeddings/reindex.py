@@ -154,7 +154,7 @@ def _per_item(
         if work.per_space:
             continue  # embedding runs per batch and space, in _embed_batch
         try:
-            done = work.run(item=item, space=None)
+            done = work.run_all(item=item, space=None)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             summary.failures.append((item.pk, work.stage, error))

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce, Left, Length
 
 from embeddings.jobs import maintained_spaces, request_processing
 from embeddings.models import (
@@ -13,7 +27,8 @@ from embeddings.models import (
     SearchDocument,
     Stage,
 )
-from items.models import Item, ItemImage
+from embeddings.pdf_pages import MIN_TEXT_LAYER_CHARS
+from items.models import Item, ItemFile, ItemImage
 
 
 @transaction.atomic
@@ -45,21 +60,56 @@ def items_missing(
     space: EmbeddingSpace | None = None,
     items: QuerySet[Item] | None = None,
 ) -> QuerySet[Item]:
-    """Items lacking the output of `stage` (in `space`, for embeddings).
-
-    OCR: an image without an OCR result. Index: no search document. Embed: for image
-    spaces an image without a vector; for text spaces no text vector.
-    """
+    """Items lacking the output of `stage` (in `space`, for embeddings)."""
     items = items if items is not None else Item.objects.all()
-    if stage == Stage.OCR:
-        unread = ItemImage.objects.filter(item=OuterRef("pk")).exclude(
-            Exists(OcrResult.objects.filter(image=OuterRef("pk")))
+    return items.filter(_MISSING[stage](space))
+
+
+def _pages_missing(space: EmbeddingSpace | None) -> Q:
+    """A PDF whose pages were rendered from other bytes, or not all of them."""
+    stored = (
+        ItemImage.objects.filter(source_file=OuterRef("pk"))
+        .values("source_file")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    unrendered = (
+        ItemFile.objects.filter(item=OuterRef("pk"))
+        .annotate(stored=Coalesce(Subquery(stored), 0))
+        .filter(~Q(rendered_sha256=F("sha256")) | Q(stored__lt=F("page_count")))
+    )
+    return Q(Exists(unrendered))
+
+
+def _ocr_missing(space: EmbeddingSpace | None) -> Q:
+    """An image without an OCR result, other than a PDF page with its own text."""
+    visible = Length(
+        Func(
+            Left("text_layer", 2000),
+            Value(r"\s"),
+            Value(""),
+            Value("g"),
+            function="regexp_replace",
+            output_field=TextField(),
         )
-        return items.filter(Exists(unread))
-    if stage == Stage.INDEX:
-        return items.exclude(Exists(SearchDocument.objects.filter(item=OuterRef("pk"))))
+    )
+    unread = (
+        ItemImage.objects.filter(item=OuterRef("pk"))
+        .exclude(Exists(OcrResult.objects.filter(image=OuterRef("pk"))))
+        .annotate(visible=visible)
+        .filter(visible__lt=MIN_TEXT_LAYER_CHARS)
+    )
+    return Q(Exists(unread))
+
+
+def _index_missing(space: EmbeddingSpace | None) -> Q:
+    return ~Q(Exists(SearchDocument.objects.filter(item=OuterRef("pk"))))
+
+
+def _embed_missing(space: EmbeddingSpace | None) -> Q:
+    """For image spaces an image without a vector; for text spaces no text vector."""
     assert space is not None, "embedding needs a space"
-    condition = Q()
+    condition = Q(pk__in=[])
     if space.embeds_images:
         unembedded = ItemImage.objects.filter(item=OuterRef("pk")).exclude(
             Exists(Embedding.objects.filter(space=space, image=OuterRef("pk")))
@@ -70,4 +120,12 @@ def items_missing(
             space=space, item=OuterRef("pk"), image__isnull=True
         )
         condition |= ~Q(Exists(text_vector))
-    return items.filter(condition)
+    return condition
+
+
+_MISSING: dict[Stage, Callable[[EmbeddingSpace | None], Q]] = {
+    Stage.PAGES: _pages_missing,
+    Stage.OCR: _ocr_missing,
+    Stage.INDEX: _index_missing,
+    Stage.EMBED: _embed_missing,
+}

@@ -24,6 +24,11 @@ OCR_LIMITS = {"soft_time_limit": 300, "time_limit": 360, **RETRY_UNREACHABLE_DB}
 EMBED_LIMITS = {"soft_time_limit": 600, "time_limit": 720, **RETRY_UNREACHABLE_DB}
 
 
+@shared_task(name="embeddings.render_pages", acks_late=True, **OCR_LIMITS)
+def render_pages(job_id: int) -> str:
+    return pipeline.run_job(job_id)
+
+
 @shared_task(name="embeddings.ocr_item", acks_late=True, **OCR_LIMITS)
 def ocr_item(job_id: int) -> str:
     return pipeline.run_job(job_id)

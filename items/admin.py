@@ -9,8 +9,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from items.forms import ItemForm, ItemImageForm
-from items.models import Item, ItemImage, Status
+from items.forms import ItemFileForm, ItemForm, ItemImageForm
+from items.models import Item, ItemFile, ItemImage, Status
 from items.services import place_new_images, set_status
 
 admin.site.site_header = "Multimodal RAG Portal"
@@ -46,6 +46,11 @@ class ItemImageInline(admin.StackedInline):
     readonly_fields = ["preview", "details"]
     classes = ["portal-images"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ItemImage]:
+        # Pages rendered from a PDF are derived from it (replace the PDF to change them);
+        # a 300-page document must not turn the form into 300 upload widgets.
+        return super().get_queryset(request).filter(source_file__isnull=True)
+
     @admin.display(description="Preview")
     def preview(self, obj: ItemImage):
         if not obj.pk:
@@ -70,10 +75,51 @@ class ItemImageInline(admin.StackedInline):
         )
 
 
+class ItemFileInline(admin.TabularInline):
+    """PDFs of an item, with how far their pages have been rendered."""
+
+    model = ItemFile
+    form = ItemFileForm
+    extra = 0
+    fields = ["file", "details", "pages"]
+    readonly_fields = ["details", "pages"]
+    verbose_name = "PDF document"
+    verbose_name_plural = "PDF documents"
+
+    @admin.display(description="File")
+    def details(self, obj: ItemFile):
+        if not obj.pk:
+            return "—"
+        return format_html(
+            "{} · {} page(s) · {} · sha256 {}…",
+            obj.original_name,
+            obj.page_count,
+            filesizeformat(obj.byte_size or 0),
+            obj.sha256[:12],
+        )
+
+    @admin.display(description="Pages rendered")
+    def pages(self, obj: ItemFile):
+        if not obj.pk:
+            return "Pages are rendered after saving."
+        done = obj.pages.count() if obj.rendered_sha256 == obj.sha256 else 0
+        with_text = obj.pages.exclude(text_layer="").count() if done else 0
+        return format_html(
+            '<progress class="portal-progress" value="{}" max="{}"></progress> '
+            '{} of {} <span class="portal-muted">({} with a text layer; the rest are '
+            "read by OCR)</span>",
+            done,
+            obj.page_count,
+            done,
+            obj.page_count,
+            with_text,
+        )
+
+
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
     form = ItemForm
-    inlines = [ItemImageInline]
+    inlines = [ItemImageInline, ItemFileInline]
     list_display = [
         "thumbnail",
         "title",

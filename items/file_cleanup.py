@@ -1,29 +1,51 @@
-"""Image files leave storage with their rows.
+"""Uploaded files leave storage with their rows: images, thumbnails, rendered PDF pages
+and PDFs.
 
 Django deletes rows, never files: without this, a deleted draft's picture (or the one an
 editor replaced) would stay on disk and under its media URL's name for ever. Files go only
 after the transaction commits, so a rolled-back delete or save keeps them, and only when no
-other image row still names them.
+row still names them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 
-from items.models import ItemImage
+from items.models import ItemFile, ItemImage
 
-# Names an image row held before a save that replaced them, stashed between pre_save and
+# The models whose rows name stored files, and those file fields. A name is deleted only
+# when no field listed here still holds it.
+FILE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    ItemImage: ("image", "thumbnail"),
+    ItemFile: ("file",),
+}
+# Names a row held before a save that replaced them, stashed between pre_save and
 # post_save (post_save runs inside the same transaction as the write).
 _REPLACED = "_replaced_file_names"
 
 
-def stored_names(image: ItemImage) -> set[str]:
-    return {
-        field.name for field in (image.image, image.thumbnail) if field and field.name
-    }
+def stored_names(row: models.Model) -> set[str]:
+    fields = (getattr(row, name) for name in FILE_FIELDS[type(row)])
+    return {field.name for field in fields if field and field.name}
+
+
+def referenced_names(names: Iterable[str] | None = None) -> set[str]:
+    """Every stored name some row holds (of `names` only, when given)."""
+    wanted = set(names) if names is not None else None
+    found: set[str] = set()
+    for model, fields in FILE_FIELDS.items():
+        rows = model._default_manager.all()
+        if wanted is not None:
+            match = Q()
+            for field in fields:
+                match |= Q(**{f"{field}__in": wanted})
+            rows = rows.filter(match)
+        for values in rows.values_list(*fields):
+            found.update(value for value in values if value)
+    return found
 
 
 def delete_unreferenced_after_commit(names: Iterable[str]) -> None:
@@ -33,33 +55,29 @@ def delete_unreferenced_after_commit(names: Iterable[str]) -> None:
 
 
 def _delete_unreferenced(names: set[str]) -> None:
-    still_used: set[str] = set()
-    for image, thumbnail in ItemImage.objects.filter(
-        Q(image__in=names) | Q(thumbnail__in=names)
-    ).values_list("image", "thumbnail"):
-        still_used.update((image, thumbnail))
     storage = ItemImage._meta.get_field("image").storage
-    for name in names - still_used:
+    for name in names - referenced_names(names):
         storage.delete(name)
 
 
-def image_deleted(sender, instance: ItemImage, **kwargs) -> None:
+def row_deleted(sender, instance: models.Model, **kwargs) -> None:
     delete_unreferenced_after_commit(stored_names(instance))
 
 
-def image_saving(sender, instance: ItemImage, raw: bool = False, **kwargs) -> None:
+def row_saving(sender, instance: models.Model, raw: bool = False, **kwargs) -> None:
     if raw or instance.pk is None:
         return
     before = (
-        ItemImage.objects.filter(pk=instance.pk)
-        .values_list("image", "thumbnail")
+        type(instance)
+        ._default_manager.filter(pk=instance.pk)
+        .values_list(*FILE_FIELDS[type(instance)])
         .first()
     )
     if before:
         setattr(instance, _REPLACED, set(before) - stored_names(instance))
 
 
-def image_saved(sender, instance: ItemImage, raw: bool = False, **kwargs) -> None:
+def row_saved(sender, instance: models.Model, raw: bool = False, **kwargs) -> None:
     # Scheduled here, not in pre_save: in autocommit mode on_commit runs at once, which
     # would delete the old file before the new row is written.
     replaced = instance.__dict__.pop(_REPLACED, None)
@@ -70,12 +88,14 @@ def image_saved(sender, instance: ItemImage, raw: bool = False, **kwargs) -> Non
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save, pre_save
 
-    post_delete.connect(
-        image_deleted, sender=ItemImage, dispatch_uid="items.files_deleted"
-    )
-    pre_save.connect(
-        image_saving, sender=ItemImage, dispatch_uid="items.files_replacing"
-    )
-    post_save.connect(
-        image_saved, sender=ItemImage, dispatch_uid="items.files_replaced"
-    )
+    for model in FILE_FIELDS:
+        label = model.__name__.lower()
+        post_delete.connect(
+            row_deleted, sender=model, dispatch_uid=f"items.{label}_files_deleted"
+        )
+        pre_save.connect(
+            row_saving, sender=model, dispatch_uid=f"items.{label}_files_replacing"
+        )
+        post_save.connect(
+            row_saved, sender=model, dispatch_uid=f"items.{label}_files_replaced"
+        )

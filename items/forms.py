@@ -1,12 +1,13 @@
-"""Admin forms: image uploads go through the shared upload validation."""
+"""Admin forms: image and PDF uploads go through the shared upload validation."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from items.models import Item, ItemImage
-from items.services import apply_checked_image
+from items.models import Item, ItemFile, ItemImage
+from items.pdf_uploads import CheckedPdf, check_pdf_upload
+from items.services import apply_checked_image, apply_checked_pdf
 from items.uploads import ALLOWED_LABEL, CheckedImage, check_image_upload
 
 
@@ -49,6 +50,59 @@ class ItemImageForm(forms.ModelForm):
             )
             # The model's file comes from the validated bytes, not the raw upload.
             cleaned["image"] = self.instance.image
+        return cleaned
+
+
+class CheckedPdfFile(UploadedFile):
+    """An upload that passed `check_pdf_upload`; carries the result for the form's save."""
+
+    def __init__(self, upload: UploadedFile, checked: CheckedPdf) -> None:
+        super().__init__(upload.file, upload.name, upload.content_type, upload.size)
+        self.checked = checked
+
+
+class PdfUploadField(forms.FileField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault(
+            "help_text",
+            "PDF. Pages become page images with their text; scanned pages are read by OCR.",
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("accept", "application/pdf,.pdf")
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is None:
+            return None
+        return CheckedPdfFile(upload, check_pdf_upload(upload))
+
+
+class ItemFileForm(forms.ModelForm):
+    file = PdfUploadField()
+
+    class Meta:
+        model = ItemFile
+        fields = ["file"]
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if isinstance(upload, CheckedPdfFile):
+            item = self.instance.item if self.instance.item_id else None
+            duplicate = (
+                item is not None
+                and item.files.filter(sha256=upload.checked.sha256)
+                .exclude(pk=self.instance.pk)
+                .exists()
+            )
+            if duplicate:
+                raise forms.ValidationError(
+                    {"file": "This PDF is already attached to this item."}
+                )
+            apply_checked_pdf(
+                file=self.instance, checked=upload.checked, original_name=upload.name
+            )
+            cleaned["file"] = self.instance.file
         return cleaned
 
 

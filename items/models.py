@@ -1,4 +1,5 @@
-"""Content that editors curate: items (test items, products, documents) and their images."""
+"""Content that editors curate: items (test items, products, documents), their images and
+PDF files."""
 
 from __future__ import annotations
 
@@ -132,8 +133,10 @@ class Item(models.Model):
 
     @property
     def cover_image(self) -> ItemImage | None:
+        """The first of the item's own images, else the first page of its PDFs."""
         images = list(self.images.all())
-        return images[0] if images else None
+        own = [image for image in images if image.source_file_id is None]
+        return (own or images)[0] if images else None
 
 
 def _upload_path(prefix: str, filename: str) -> str:
@@ -148,6 +151,36 @@ def image_upload_to(instance: ItemImage, filename: str) -> str:
 
 def thumbnail_upload_to(instance: ItemImage, filename: str) -> str:
     return _upload_path("thumbs", filename)
+
+
+def file_upload_to(instance: ItemFile, filename: str) -> str:
+    return _upload_path("files", filename)
+
+
+class ItemFile(models.Model):
+    """A PDF attached to an item (a manual, a scanned handout, an item booklet).
+
+    Its pages become the item's page images (`ItemImage.source_file`), rendered by the
+    processing pipeline, with each page's text layer beside them; a scanned page (no text
+    layer) is read by OCR like any image.
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=file_upload_to)
+    original_name = models.CharField(max_length=255, blank=True, editable=False)
+    byte_size = models.PositiveBigIntegerField(null=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    page_count = models.PositiveIntegerField(default=0, editable=False)
+    # The sha256 the stored page images were rendered from: a replaced file re-renders.
+    rendered_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["file"], name="itemfile_file_name")]
+
+    def __str__(self) -> str:
+        return self.original_name or str(self.file.name)
 
 
 class ItemImage(models.Model):
@@ -167,6 +200,20 @@ class ItemImage(models.Model):
     )
     page_number = models.PositiveIntegerField(
         null=True, blank=True, help_text="For documents: the page this image shows."
+    )
+    # Set on pages rendered from a PDF: they go when the PDF goes or is replaced.
+    source_file = models.ForeignKey(
+        "ItemFile",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="pages",
+    )
+    text_layer = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="A PDF page's own text; pages with one are not OCRed.",
     )
     original_name = models.CharField(max_length=255, blank=True, editable=False)
     width = models.PositiveIntegerField(null=True, editable=False)

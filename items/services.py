@@ -1,4 +1,5 @@
-"""Writes to content: creating items, attaching images, moving items through the workflow."""
+"""Writes to content: creating items, attaching images and PDFs, moving items through the
+workflow."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 
-from items.models import Item, ItemImage, Status
+from items.models import Item, ItemFile, ItemImage, Status
+from items.pdf_uploads import CheckedPdf, check_pdf_upload
 from items.uploads import CheckedImage, check_image_upload
 
 # The upload gate is part of this interface: callers that only validate (a query image)
 # use the same checks as a write.
 __all__ = [
+    "add_file",
     "add_image",
     "apply_checked_image",
+    "apply_checked_pdf",
     "check_image_upload",
+    "check_pdf_upload",
     "create_item",
     "place_new_images",
     "set_status",
@@ -66,6 +71,36 @@ def add_image(
     image.full_clean()
     image.save()
     return image
+
+
+def apply_checked_pdf(
+    *, file: ItemFile, checked: CheckedPdf, original_name: str
+) -> None:
+    """Fill an ItemFile's file and metadata from a validated upload (unsaved)."""
+    stem = PurePath(original_name).stem[:80] or "document"
+    file.file = ContentFile(checked.content, name=f"{stem}.pdf")
+    file.original_name = PurePath(original_name).name[:255]
+    file.byte_size = len(checked.content)
+    file.sha256 = checked.sha256
+    file.page_count = checked.page_count
+
+
+@transaction.atomic
+def add_file(*, item: Item, upload: IO[bytes], filename: str) -> tuple[ItemFile, bool]:
+    """Validate a PDF and attach it to `item`; returns (file, created).
+
+    The same bytes uploaded again to the same item return the stored file and change
+    nothing, so a retried upload does no new work. Raises ValidationError, saving nothing.
+    """
+    checked = check_pdf_upload(upload)
+    existing = item.files.filter(sha256=checked.sha256).first()
+    if existing is not None:
+        return existing, False
+    file = ItemFile(item=item)
+    apply_checked_pdf(file=file, checked=checked, original_name=filename)
+    file.full_clean()
+    file.save()
+    return file, True
 
 
 def place_new_images(*, item: Item, images: list[ItemImage]) -> None:

@@ -50,7 +50,7 @@ def check_image_upload(
     max_bytes = settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
     max_pixels = settings.UPLOAD_MAX_PIXELS if max_pixels is None else max_pixels
 
-    data = _read_limited(upload, max_bytes)
+    data = read_limited(upload, max_bytes)
     image = _open(data, max_pixels)
     width, height = image.size
     if width * height > max_pixels:
@@ -91,7 +91,7 @@ def build_thumbnail(image: Image.Image, *, size: int) -> bytes:
     return out.getvalue()
 
 
-def _read_limited(upload: IO[bytes], max_bytes: int) -> bytes:
+def read_limited(upload: IO[bytes], max_bytes: int) -> bytes:
     if hasattr(upload, "seek"):
         upload.seek(0)
     # Read one byte past the limit so an over-size stream is detected without reading it all.

@@ -1,4 +1,4 @@
-"""GET /media/<name>: uploaded images and thumbnails, behind the visibility check."""
+"""GET /media/<name>: uploaded images, thumbnails and PDFs, behind the visibility check."""
 
 from __future__ import annotations
 

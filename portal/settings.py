@@ -203,6 +203,19 @@ UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 THUMBNAIL_SIZE = env_int("THUMBNAIL_SIZE", 320)
+# PDF documents (items/pdf_uploads.py, embeddings/pdf_pages.py). Pages are rendered at
+# PDF_RENDER_DPI (200 dpi: tesseract reads body text well from it, and an A4 page is 3.9
+# megapixels), never above PDF_RENDER_MAX_PIXELS, PDF_PAGES_PER_JOB at a time, so a
+# 300-page file is many short jobs with visible progress rather than one long one.
+PDF_MAX_BYTES = env_int("PDF_MAX_BYTES", 50 * 1024 * 1024)
+PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 500)
+PDF_MAX_INFLATED_BYTES = env_int("PDF_MAX_INFLATED_BYTES", 256 * 1024 * 1024)
+PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 200)
+PDF_RENDER_MAX_PIXELS = env_int("PDF_RENDER_MAX_PIXELS", 12_000_000)
+PDF_PAGES_PER_JOB = env_int("PDF_PAGES_PER_JOB", 8)
+# OCR reads at most this many images per job run; the job continues in a new run, so a
+# scanned book never meets the task's time limit.
+OCR_IMAGES_PER_JOB = env_int("OCR_IMAGES_PER_JOB", 8)
 
 # Celery: JSON only, Redis broker. Results are kept briefly for status checks.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

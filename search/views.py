@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from embeddings.models import EmbeddingSpace, SpaceState
 from items.models import Item
+from items.selectors import item_detail_prefetches
 from search.engine import PRESETS, QueryError, run_search, similar_items
 from search.forms import ImageQueryForm, SearchForm
 from search.query_images import load_query_image, store_query_image
@@ -101,7 +102,10 @@ def search_by_image(request: HttpRequest) -> HttpResponse:
 
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(
-        Item.objects.visible_to(request.user).prefetch_related("images__ocr"), pk=pk
+        Item.objects.visible_to(request.user).prefetch_related(
+            *item_detail_prefetches(with_pages=True)
+        ),
+        pk=pk,
     )
     return render(
         request,

@@ -222,7 +222,7 @@ def render_lines(lines: list[str], *, size: int = 34, width: int = 1100) -> byte
     return out.getvalue()
 
 
-STAGE_ORDER = [Stage.OCR, Stage.INDEX, Stage.EMBED]
+STAGE_ORDER = list(Stage)  # the pipeline's order: pages, OCR, index, embed
 
 
 def process(item: Item, *, rounds: int = 10) -> dict[int, str]:

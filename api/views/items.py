@@ -13,14 +13,17 @@ from rest_framework.response import Response
 from api.errors import upload_error
 from api.serializers import (
     ErrorSerializer,
+    FileUploadSerializer,
     ImageUploadSerializer,
+    ItemFileSerializer,
     ItemImageSerializer,
     ItemSerializer,
     JobSerializer,
 )
 from embeddings.models import ProcessingJob
 from items.models import Item
-from items.services import add_image, create_item, update_item
+from items.selectors import item_detail_prefetches
+from items.services import add_file, add_image, create_item, update_item
 
 
 class StaffWritesOthersRead(permissions.BasePermission):
@@ -78,7 +81,7 @@ class ItemViewSet(
     def get_queryset(self):
         return (
             Item.objects.visible_to(self.request.user)
-            .prefetch_related("images__ocr", "jobs__space")
+            .prefetch_related(*item_detail_prefetches(), "jobs__space")
             .order_by("-updated_at", "-id")
         )
 
@@ -120,6 +123,38 @@ class ItemViewSet(
             raise upload_error(exc, field="image") from exc
         return Response(
             ItemImageSerializer(image, context={"request": request}).data, status=201
+        )
+
+    @extend_schema(
+        summary="Attach a PDF (multipart `file`); its pages are rendered, read and indexed",
+        description=(
+            "The same validation as the admin: size, page count and page size limits; "
+            "encrypted, damaged and decompression-bomb PDFs are refused and nothing is "
+            "saved. Uploading the same bytes to the same item again returns the stored "
+            "file with 200 and does no new work."
+        ),
+        request={"multipart/form-data": FileUploadSerializer},
+        responses={
+            200: ItemFileSerializer,
+            201: ItemFileSerializer,
+            **ERRORS,
+            413: ErrorSerializer,
+        },
+        tags=["items"],
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def files(self, request, pk=None):
+        item = self.get_object()
+        upload = FileUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        pdf = upload.validated_data["file"]
+        try:
+            file, created = add_file(item=item, upload=pdf, filename=pdf.name)
+        except DjangoValidationError as exc:
+            raise upload_error(exc, field="file") from exc
+        return Response(
+            ItemFileSerializer(file, context={"request": request}).data,
+            status=201 if created else 200,
         )
 
 

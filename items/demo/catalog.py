@@ -31,6 +31,12 @@ class ImageSpec:
 
 
 @dataclass(frozen=True)
+class PdfSpec:
+    filename: str
+    render: Callable[[], bytes]  # called only when the item is actually created
+
+
+@dataclass(frozen=True)
 class ItemSpec:
     key: str
     kind: ItemKind
@@ -42,6 +48,7 @@ class ItemSpec:
     metadata: dict[str, Any] = field(default_factory=dict)
     status: Status = Status.PUBLISHED
     images: tuple[ImageSpec, ...] = ()
+    pdf: PdfSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -146,9 +153,14 @@ def document(
     language: Language = KO,
     status: Status = Status.PUBLISHED,
     scanned: bool = True,
+    pdf: bool = False,
     **metadata: Any,
 ) -> ItemSpec:
-    """A document whose body is the text of its pages and whose images are their scans."""
+    """A document whose body is the text of its pages and whose images are their scans.
+
+    With `pdf`, the scans are bound into one PDF instead (a scanned handout as editors
+    upload it) and the body is left empty: the text comes from OCR of its pages, and
+    answers cite the page they come from."""
     body = "\n\n".join(f"{p.heading}\n{img.page_text(p.paragraphs)}" for p in pages)
     scans = tuple(
         ImageSpec(
@@ -173,6 +185,13 @@ def document(
         if scanned
     )
     metadata = {"pages": len(pages), **metadata}
+    bound = None
+    if pdf:
+        bound = PdfSpec(
+            filename=f"{key}.pdf",
+            render=partial(img.scanned_pdf, tuple(scan.render for scan in scans)),
+        )
+        body, scans = "", ()
     return ItemSpec(
         key,
         ItemKind.DOCUMENT,
@@ -184,6 +203,7 @@ def document(
         metadata,
         status,
         scans,
+        bound,
     )
 
 
@@ -235,7 +255,8 @@ def _build(entry: Mapping[str, Any]) -> ItemSpec:
             for page in entry["pages"]
         )
         return document(entry["key"], entry["title"], entry["subject"], pages,
-                        scanned=entry.get("scanned", True), **common, **metadata)  # fmt: skip
+                        scanned=entry.get("scanned", True), pdf=entry.get("pdf", False),
+                        **common, **metadata)  # fmt: skip
     images = tuple(_image(entry["key"], image) for image in entry.get("images", ()))
     if kind == "question":
         return question(entry["key"], entry["title"], entry["body"], entry["subject"],

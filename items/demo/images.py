@@ -7,6 +7,7 @@ import io
 import itertools
 import math
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -1281,6 +1282,19 @@ def _stamp(text: str, rng: random.Random) -> Image.Image:
         gaps.ellipse((x, y, x + rng.uniform(1, 4), y + rng.uniform(1, 3)), fill=40)
     stamp.putalpha(alpha.point(lambda v: v * 0.85))
     return stamp.rotate(rng.uniform(-18, 18), resample=Image.Resampling.BICUBIC)
+
+
+def scanned_pdf(pages: Sequence[Callable[[], bytes]]) -> bytes:
+    """Scanned pages bound into one PDF (JPEG pages at the scans' 150 dpi), with fixed
+    dates so the same pages always make the same file."""
+    scans = [Image.open(io.BytesIO(render())) for render in pages]
+    out = io.BytesIO()
+    fixed = time.gmtime(0)
+    scans[0].save(
+        out, format="PDF", save_all=True, append_images=scans[1:], resolution=150.0,
+        creationDate=fixed, modDate=fixed, title="Scanned document",
+    )  # fmt: skip
+    return out.getvalue()
 
 
 def scanned_page(

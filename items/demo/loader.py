@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from items.demo.catalog import CATALOG, ItemSpec
 from items.models import Item
-from items.services import add_image, create_item
+from items.services import add_file, add_image, create_item
 
 DEMO_KEY = "demo_key"  # metadata key that marks an item as demo content
 
@@ -24,6 +24,7 @@ class DemoSummary:
     skipped: int
     images: int
     deleted: int = 0
+    pdfs: int = 0
 
 
 def demo_items() -> QuerySet[Item]:
@@ -37,7 +38,7 @@ def load_demo(*, reset: bool = False, progress: Progress | None = None) -> DemoS
     """
     deleted = delete_demo_items() if reset else 0
     existing = set(demo_items().values_list(f"metadata__{DEMO_KEY}", flat=True))
-    created = skipped = images = 0
+    created = skipped = images = pdfs = 0
     for done, spec in enumerate(CATALOG, start=1):
         if spec.key in existing:
             skipped += 1
@@ -46,10 +47,15 @@ def load_demo(*, reset: bool = False, progress: Progress | None = None) -> DemoS
             count = _create(spec)
             created += 1
             images += count
+            pdfs += spec.pdf is not None
             message = f"{spec.key}: {count} image{'' if count == 1 else 's'}"
+            if spec.pdf is not None:
+                message += f", {spec.pdf.filename}"
         if progress:
             progress(done, len(CATALOG), message)
-    return DemoSummary(created=created, skipped=skipped, images=images, deleted=deleted)
+    return DemoSummary(
+        created=created, skipped=skipped, images=images, deleted=deleted, pdfs=pdfs
+    )
 
 
 @transaction.atomic
@@ -74,6 +80,10 @@ def _create(spec: ItemSpec) -> int:
             caption=image.caption,
             alt_text=image.alt_text,
             page_number=image.page_number,
+        )
+    if spec.pdf is not None:
+        add_file(
+            item=item, upload=io.BytesIO(spec.pdf.render()), filename=spec.pdf.filename
         )
     return len(spec.images)
 

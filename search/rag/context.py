@@ -169,6 +169,13 @@ def _block(number: int, passage: Passage) -> str:
     return f"[{number}] {passage.title}{where}\n{passage.text}"
 
 
+def _page_text(image) -> str:
+    """What a page contributed to the document text: its PDF text layer, its OCR text."""
+    ocr = getattr(image, "ocr", None)
+    parts = (image.text_layer, ocr.text if ocr else "")
+    return "\n".join(part.strip() for part in parts if part and part.strip())
+
+
 def _candidates(hits) -> tuple[list[Passage], dict[int, str]]:
     """Every passage of every hit, its `score` holding the item's rank prior, and each
     hit's indexed text (which the passages' offsets point into)."""
@@ -182,9 +189,9 @@ def _candidates(hits) -> tuple[list[Passage], dict[int, str]]:
         documents[item.pk] = text
         # Search hits come with images and their OCR prefetched: no query here.
         pages = [
-            (image.ocr.text, image.page_number)
+            (_page_text(image), image.page_number)
             for image in item.images.all()
-            if image.page_number and getattr(image, "ocr", None) is not None
+            if image.page_number
         ]
         ranges = page_ranges(text, pages)
         default_page = _metadata_page(item.metadata)

@@ -24,8 +24,10 @@ from embeddings.models import (
     Stage,
 )
 from embeddings.registry import forget
-from items.services import add_image
+from items.models import ItemFile
+from items.services import add_file, add_image
 from tests.conftest import make_image_bytes, render_lines
+from tests.pdfs import text_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +225,11 @@ def test_a_missing_file_is_reported_and_keeps_failing_after_fix(processed):
     Path(photo.image.path).unlink()
     status, output = check_index("--fix")
     assert status == 1
-    assert counts(output, "images whose file is missing from storage") == (1, 0, 1)
+    assert counts(output, "images and PDFs whose file is missing from storage") == (
+        1,
+        0,
+        1,
+    )
     assert f"image {photo.pk} of item {processed.pk}" in output
     assert "1 problem(s) remain." in output
 
@@ -258,7 +264,7 @@ def test_files_no_row_names_are_reported_then_deleted(processed, settings):
 
     status, output = check_index("--check", "orphan-files")
     assert status == 1
-    assert counts(output, "orphan media files (no image row)") == (2, 0, 2)
+    assert counts(output, "orphan media files (no image or PDF row)") == (2, 0, 2)
     status, output = check_index("--check", "orphan-files", "--fix")
     assert status == 0, output
     assert not any(path.exists() for path in files)
@@ -266,3 +272,19 @@ def test_files_no_row_names_are_reported_then_deleted(processed, settings):
     for kept in processed.images.all():  # files rows name are never touched
         assert Path(kept.image.path).exists() and Path(kept.thumbnail.path).exists()
     fresh.unlink()
+
+
+def test_unrendered_pdf_pages_are_queued_and_a_missing_pdf_reported(processed):
+    file, _ = add_file(
+        item=processed, upload=io.BytesIO(text_pdf(["Page one"], ["Page two"])),
+        filename="guide.pdf",
+    )  # fmt: skip
+    ProcessingJob.objects.filter(item=processed).delete()  # its jobs were lost
+    status, output = check_index("--fix")
+    assert counts(output, "published items with PDF pages not rendered") == (1, 1, 0)
+    assert ProcessingJob.objects.get(item=processed, stage="pages").state == "pending"
+
+    Path(ItemFile.objects.get(pk=file.pk).file.path).unlink()
+    status, output = check_index()
+    assert status == 1
+    assert f"PDF {file.pk} of item {processed.pk}" in output

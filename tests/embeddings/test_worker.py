@@ -21,6 +21,7 @@ from embeddings.models import (
 )
 from items.models import Item
 from items.services import add_image, create_item
+from tests.admin_forms import item_inlines
 from tests.conftest import WorkerProcess, make_image_bytes, render_lines
 
 pytestmark = [
@@ -85,8 +86,7 @@ def test_admin_save_is_processed_by_the_worker(
     data = {
         "kind": "document", "title": "Lab notice", "body": "", "subject": "과학",
         "tags": "", "language": "mixed", "status": "published", "metadata": "{}",
-        "images-TOTAL_FORMS": "2", "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
+        **item_inlines(images=2),
         "images-0-image": SimpleUploadedFile("notice.png", render_lines(["실험실 안전 수칙", "Wear goggles"])),
         "images-0-position": "0",
         "images-1-image": SimpleUploadedFile("photo.png", make_image_bytes()),

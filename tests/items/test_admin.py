@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from items.models import Item, ItemImage, Status
 from items.services import add_image
+from tests.admin_forms import item_inlines
 from tests.conftest import make_image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +36,7 @@ def item_post_data(*uploads: SimpleUploadedFile, **fields: str) -> dict[str, obj
         "language": "ko",
         "status": "draft",
         "metadata": '{"answer": "②"}',
-        "images-TOTAL_FORMS": str(len(uploads)),
-        "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0",
-        "images-MAX_NUM_FORMS": "1000",
+        **item_inlines(images=len(uploads)),
     }
     for index, upload in enumerate(uploads):
         data[f"images-{index}-image"] = upload

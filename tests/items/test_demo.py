@@ -15,6 +15,7 @@ from items.demo import images
 from items.demo.catalog import CATALOG, RENDERERS, CatalogError, load_catalog
 from items.demo.loader import DemoSummary, load_demo
 from items.models import Item, ItemImage, ItemKind, Language, Status
+from items.pdf_uploads import check_pdf_upload
 
 DARK = 96  # grey level below which a pixel counts as ink
 
@@ -118,6 +119,14 @@ def test_every_renderer_the_catalog_uses_is_registered_by_its_name() -> None:
     assert all(RENDERERS[name].__name__ == name for name in RENDERERS)
 
 
+def test_a_pdf_document_binds_its_scans_into_the_same_pdf_every_time() -> None:
+    (spec,) = [s for s in CATALOG if s.pdf is not None]
+    assert spec.images == () and spec.body == ""
+    first = spec.pdf.render()
+    assert first.startswith(b"%PDF-") and first == spec.pdf.render()
+    assert check_pdf_upload(io.BytesIO(first)).page_count == spec.metadata["pages"]
+
+
 def test_renderers_are_deterministic() -> None:
     # One spec per renderer keeps this fast while still covering every generator.
     by_renderer = {spec.render.func: spec for s in CATALOG for spec in s.images}
@@ -158,6 +167,11 @@ def test_load_demo_creates_the_set_once() -> None:
     assert triangle.metadata["answer"] == "③"
     assert triangle.images.get().original_name == "math-triangle-01.png"
     _assert_images_sound()
+
+    lab = items.get(metadata__demo_key="doc-lab-01")  # a scanned handout as a PDF
+    (pdf,) = lab.files.all()
+    assert pdf.page_count == 2 and pdf.original_name == "doc-lab-01.pdf"
+    assert summary.pdfs == 1
 
     again = load_demo()
     assert again == DemoSummary(created=0, skipped=len(CATALOG), images=0)

@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 from embeddings.models import JobState, ProcessingJob
 from items.models import Item, ItemImage
 from items.services import add_image
+from tests.admin_forms import item_inlines
 from tests.conftest import make_image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -224,8 +225,7 @@ def admin_item_post(*uploads, **fields) -> dict[str, object]:
     data: dict[str, object] = {
         "kind": "test_item", "title": "적대적 입력", "body": "본문", "subject": "",
         "tags": "", "language": "ko", "status": "draft", "metadata": "{}",
-        "images-TOTAL_FORMS": str(len(uploads)), "images-INITIAL_FORMS": "0",
-        "images-MIN_NUM_FORMS": "0", "images-MAX_NUM_FORMS": "1000",
+        **item_inlines(images=len(uploads)),
     }  # fmt: skip
     for index, upload in enumerate(uploads):
         data[f"images-{index}-image"] = upload

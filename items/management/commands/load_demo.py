@@ -46,7 +46,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {summary.created} items with {summary.images} images "
-                f"(skipped {summary.skipped} existing) "
+                f"and {summary.pdfs} PDF(s) (skipped {summary.skipped} existing) "
                 f"in {time.monotonic() - started:.1f} s."
             )
         )

@@ -1,0 +1,34 @@
+"""Reads of content shared by the API and pages."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch
+
+from items.models import ItemFile, ItemImage
+
+
+def item_detail_prefetches(*, with_pages: bool = False) -> list[Prefetch]:
+    """What showing an item needs in a few queries more: its own images with their OCR
+    (as `own_images`; a PDF's rendered pages are not its images), and its PDFs with the
+    number of pages stored (as `pages_stored`) and, `with_pages`, the pages themselves
+    with their OCR, in page order."""
+    files = ItemFile.objects.annotate(pages_stored=Count("pages")).order_by("id")
+    if with_pages:
+        files = files.prefetch_related(
+            Prefetch(
+                "pages",
+                queryset=ItemImage.objects.select_related("ocr").order_by(
+                    "page_number", "id"
+                ),
+            )
+        )
+    return [
+        Prefetch(
+            "images",
+            queryset=ItemImage.objects.filter(source_file=None)
+            .select_related("ocr")
+            .order_by("position", "id"),
+            to_attr="own_images",
+        ),
+        Prefetch("files", queryset=files),
+    ]
