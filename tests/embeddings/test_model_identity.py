@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.contrib import admin
 from django.core.management import CommandError, call_command
 
 from embeddings import tasks
@@ -161,6 +162,9 @@ def test_a_replaced_weights_file_is_refused_and_nothing_is_mixed_in(
     assert "check_index --fix --check changed-models" in space.model_changed_reason
     (shown,) = [s for s in describe_spaces() if s["name"] == space.name]
     assert shown["needs_reembed"] is True and shown["available"] is False
+    shown_in_admin = admin.site._registry[EmbeddingSpace].availability(space)
+    assert "model changed: re-embed needed" in shown_in_admin
+    assert "check_index --fix --check changed-models" in shown_in_admin
     (warning,) = [w for w in check_spaces() if space.name in w.msg]
     assert "changed-models" in warning.hint
     response = run_search(SearchRequest(text="삼각형의 넓이", k=5), user=None)
