@@ -270,6 +270,14 @@ class EmbeddingSpaceAdmin(admin.ModelAdmin):
 
     @admin.display(description="Model", ordering="available")
     def availability(self, obj: EmbeddingSpace):
+        if obj.model_changed_reason:
+            return format_html(
+                '<span class="portal-bad" title="{}">✗ model changed: re-embed '
+                "needed</span><br>"
+                '<span class="portal-muted">manage.py check_index --fix --check '
+                "changed-models</span>",
+                obj.model_changed_reason,
+            )
         if obj.available is None:
             return format_html('<span class="portal-muted">not checked yet</span>')
         if obj.available:

@@ -81,7 +81,12 @@ def check_spaces(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return [
         checks.Warning(
             f"Embedding space {space.name!r} is unavailable: {space.unavailable_reason}",
-            hint="Its jobs wait; install the weights (see docs/models.md) and they run.",
+            hint=(
+                "Its jobs fail and search skips it until `manage.py check_index --fix "
+                "--check changed-models` re-embeds it, or the previous model is back."
+                if space.model_changed_reason
+                else "Its jobs wait; install the weights (see docs/models.md) and they run."
+            ),
             id="embeddings.W002",
         )
         for space in spaces

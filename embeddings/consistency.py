@@ -21,6 +21,8 @@ from django.db.models import Exists, FileField, OuterRef, Q
 from django.utils import timezone
 
 from embeddings import jobs
+from embeddings.encoders.base import ModelUnavailable
+from embeddings.model_identity import ModelChanged
 from embeddings.models import (
     Embedding,
     EmbeddingSpace,
@@ -31,7 +33,9 @@ from embeddings.models import (
     SpaceState,
     Stage,
 )
+from embeddings.registry import get_encoder
 from embeddings.reprocess import items_missing
+from embeddings.spaces import reembed_space
 from items.file_cleanup import referenced_names
 from items.models import Item, ItemFile, ItemImage
 
@@ -316,6 +320,39 @@ def find_failed_jobs() -> Finding:
     return finding
 
 
+# A model changed under a space's vectors
+
+
+def find_changed_models() -> Finding:
+    """Maintained spaces with vectors whose model, as loaded now, is not the one that
+    made them (embeddings/model_identity.py); each such model is loaded here to know."""
+    finding = Finding()
+    for space in jobs.maintained_spaces():
+        if not Embedding.objects.filter(space=space).exists():
+            continue
+        try:
+            get_encoder(space)
+        except ModelChanged as exc:
+            finding.add(space.pk, f"{space.name}: {exc}")
+        # Anything else that stops the model from loading leaves nothing to compare; it
+        # is reported by unavailable-spaces and the space's failed jobs.
+        except Exception:  # a broken model must not stop the other checks
+            continue
+    return finding
+
+
+def reembed_changed_spaces(finding: Finding) -> int:
+    """Re-embed each in place with the model that loads now (`reembed_space`)."""
+    fixed = 0
+    for space in EmbeddingSpace.objects.filter(pk__in=finding.keys):
+        try:
+            reembed_space(space)
+        except ModelUnavailable:
+            continue
+        fixed += 1
+    return fixed
+
+
 # Vectors of a superseded model
 
 
@@ -405,6 +442,9 @@ CHECKS: list[IndexCheck] = [
                find_missing_documents, request_documents, "queue index jobs"),
     IndexCheck("missing-embeddings", "published items missing embeddings (active spaces)",
                find_missing_embeddings, request_embeddings, "queue embed jobs"),
+    IndexCheck("changed-models", "spaces whose model changed under their vectors",
+               find_changed_models, reembed_changed_spaces,
+               "delete vectors, bump version, re-embed"),
     IndexCheck("superseded-vectors", "vectors from a superseded model or input",
                find_superseded_vectors, replace_superseded_vectors,
                "delete, queue embed jobs"),

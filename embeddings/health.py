@@ -104,6 +104,8 @@ def describe_spaces() -> list[dict[str, Any]]:
             "available": space.available,
             "reason": space.unavailable_reason,
             "checked_at": space.checked_at,
+            # The model loaded now did not make the stored vectors: re-embed needed.
+            "needs_reembed": bool(space.model_changed_reason),
             "test_only": space.test_only,
         }
         for space in EmbeddingSpace.objects.order_by("name")

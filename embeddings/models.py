@@ -90,6 +90,9 @@ class EmbeddingSpace(models.Model):
     available = models.BooleanField(null=True, editable=False)
     unavailable_reason = models.TextField(blank=True, editable=False)
     checked_at = models.DateTimeField(null=True, editable=False)
+    # What the model that made the stored vectors does (dimension, probe vectors), and
+    # under "changed" why the model loaded now is refused (embeddings/model_identity.py).
+    model_identity = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -139,6 +142,13 @@ class EmbeddingSpace(models.Model):
              self.document_prefix],
             sort_keys=True, default=str,
         )  # fmt: skip
+
+    @property
+    def model_changed_reason(self) -> str:
+        """Why the model loaded now may not touch this space's vectors ("" if it may):
+        the space needs `check_index --fix --check changed-models` to be re-embedded."""
+        identity = self.model_identity if isinstance(self.model_identity, dict) else {}
+        return str(identity.get("changed") or "")
 
     @property
     def embeds_images(self) -> bool:

@@ -19,9 +19,10 @@ from PIL import Image
 
 from embeddings import jobs
 from embeddings.documents import ItemText, build_item_text
-from embeddings.encoders.base import ModelMisconfigured, ModelUnavailable
+from embeddings.encoders.base import Encoder, ModelMisconfigured, ModelUnavailable
 from embeddings.failures import PoisonInput, classify_failure
 from embeddings.fulltext import store_search_document
+from embeddings.model_identity import check_encoder_for_write
 from embeddings.models import (
     Embedding,
     EmbeddingSpace,
@@ -185,13 +186,15 @@ def embed_items(
         pairs = images[start : start + batch_size]
         chunk = [inp for inp, _ in pairs]
         pictures = [_load_rgb(image) for _, image in pairs]
-        _store(space, chunk, encoder.encode_images(pictures))
+        _store(space, chunk, encoder.encode_images(pictures), encoder=encoder)
         if on_batch:
             on_batch(len(chunk))
     for start in range(0, len(texts), batch_size):
         chunk = texts[start : start + batch_size]
         payload = [space.document_prefix + inp.text for inp in chunk]
-        _store(space, chunk, encoder.encode_texts(payload, query=False))
+        _store(
+            space, chunk, encoder.encode_texts(payload, query=False), encoder=encoder
+        )
         if on_batch:
             on_batch(len(chunk))
     return len(todo)
@@ -260,12 +263,16 @@ def _load_rgb(image: ItemImage) -> Image.Image:
         return picture.convert("RGB")
 
 
-def _store(space: EmbeddingSpace, inputs: list[EmbeddingInput], vectors) -> None:
+def _store(
+    space: EmbeddingSpace, inputs: list[EmbeddingInput], vectors, *, encoder: Encoder
+) -> None:
     try:
         checked = check_vectors(vectors, space=space, count=len(inputs))
     except InvalidVector as exc:
         raise PoisonInput(f"space {space.name}: {exc}") from exc
     with transaction.atomic():
+        # Under the space's row lock: never another model's vectors beside the stored.
+        check_encoder_for_write(space=space, encoder=encoder)
         for inp, vector in zip(inputs, checked, strict=True):
             values = {"input_sha256": inp.sha256, "source": _source(inp)}
             if space.column == "bits":

@@ -1,6 +1,7 @@
 """Load each space's encoder once per process and record whether it could be loaded.
 
-Which class builds a backend's encoder is the backend registry's business (`backends`)."""
+Which class builds a backend's encoder is the backend registry's business (`backends`);
+whether the loaded model is the one that made the space's vectors, `model_identity`'s."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterable
 
 from django.utils import timezone
 
 from embeddings.backends import build_encoder
 from embeddings.encoders.base import Encoder, ModelUnavailable
+from embeddings.model_identity import check_loaded_model, matches_recorded
 from embeddings.models import EmbeddingSpace
 
 logger = logging.getLogger(__name__)
@@ -27,16 +30,23 @@ _failures: dict[str, tuple[float, ModelUnavailable]] = {}
 
 
 def get_encoder(space: EmbeddingSpace) -> Encoder:
-    """The loaded encoder for `space`, or ModelUnavailable with the reason."""
+    """The loaded encoder for `space`, or ModelUnavailable with the reason (ModelChanged
+    when the model is not the one that made the space's stored vectors)."""
     key = _cache_key(space)
     with _lock:
-        if key in _encoders:
-            return _encoders[key]
+        cached = _encoders.get(key)
+        if cached is not None:
+            if matches_recorded(space=space, encoder=cached):
+                return cached
+            # The space now records another model (re-embedded for the one on disk by
+            # another process): load again instead of mixing this one in.
+            del _encoders[key]
         failed = _failures.get(key)
         if failed and time.monotonic() - failed[0] < UNAVAILABLE_RETRY_SECONDS:
             raise type(failed[1])(str(failed[1]))
         try:
             encoder = build_encoder(space)
+            check_loaded_model(space=space, encoder=encoder)
         except ModelUnavailable as exc:
             _failures[key] = (time.monotonic(), exc)
             record_availability(space, available=False, reason=str(exc))
@@ -56,6 +66,22 @@ def probe_space(space: EmbeddingSpace) -> bool:
     except ModelUnavailable:
         return False
     return True
+
+
+def probe_spaces_at_start(spaces: Iterable[EmbeddingSpace]) -> dict[str, str]:
+    """Load each space's model once and drop it again, as a worker starts: availability
+    and a model changed under a space's vectors are recorded before any job runs (the
+    processes that do the work load their own copies). Returns why spaces failed."""
+    failed: dict[str, str] = {}
+    for space in spaces:
+        try:
+            if not probe_space(space):
+                failed[space.name] = space.unavailable_reason
+        except Exception as exc:  # a broken model must not stop a worker from starting
+            failed[space.name] = f"{type(exc).__name__}: {exc}"
+        finally:
+            forget(space)
+    return failed
 
 
 def forget(space: EmbeddingSpace | None = None) -> None:

@@ -1,4 +1,5 @@
-"""Embedding space lifecycle: create, backfill, activate (switch), retire (roll back)."""
+"""Embedding space lifecycle: create, backfill, activate (switch), retire (roll back),
+re-embed in place after its model changed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from django.db import transaction
 
 from embeddings.indexes import ensure_space_index
 from embeddings.jobs import request_processing
-from embeddings.models import EmbeddingSpace, SpaceState, Stage
+from embeddings.models import Embedding, EmbeddingSpace, SpaceState, Stage
+from embeddings.registry import forget, get_encoder
 from items.models import Item
 
 # Spaces a new installation starts with. The CLIP space is active but reports itself
@@ -97,3 +99,22 @@ def retire_space(space: EmbeddingSpace) -> None:
     """Stop serving and updating `space`; its vectors stay, so it can be re-activated."""
     space.state = SpaceState.RETIRED
     space.save(update_fields=["state", "updated_at"])
+
+
+def reembed_space(space: EmbeddingSpace) -> int:
+    """After the model behind `space` changed: delete its vectors (another model's), bump
+    its version (cached query vectors and input hashes move on), adopt the model that
+    loads now and request every item again. Returns items requested.
+
+    All in one transaction holding the space's row, which vector writers also take: no
+    worker still holding the old model can store a vector in between. If no model loads,
+    ModelUnavailable is raised and nothing changes."""
+    with transaction.atomic():
+        locked = EmbeddingSpace.objects.select_for_update(no_key=True).get(pk=space.pk)
+        Embedding.objects.filter(space=locked).delete()
+        locked.version += 1
+        locked.model_identity = {}
+        locked.save(update_fields=["version", "model_identity", "updated_at"])
+        forget(locked)
+        get_encoder(locked)  # a space without vectors adopts the model it loads
+        return backfill_space(locked)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
-from embeddings import jobs, pipeline
+from embeddings import jobs, pipeline, registry
+
+logger = logging.getLogger(__name__)
 
 # A hung tesseract or model call is stopped by the soft limit, which raises inside the
 # task: the job records the time limit as its error and is retried with backoff. The hard
@@ -47,3 +51,12 @@ def embed_item(job_id: int) -> str:
 @shared_task(name="embeddings.sweep_jobs")
 def sweep_jobs() -> dict[str, int]:
     return asdict(jobs.sweep_jobs())
+
+
+@worker_ready.connect
+def probe_spaces_at_start(**kwargs) -> None:
+    """A model that changed under a space's vectors is found as the worker starts, not
+    at its first job: the space is marked, search skips it, the sweeper fails its jobs."""
+    failed = registry.probe_spaces_at_start(jobs.maintained_spaces())
+    for name, reason in failed.items():
+        logger.warning("Space %s cannot be served by this worker: %s", name, reason)

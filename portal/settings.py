@@ -8,7 +8,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -286,6 +286,9 @@ TORCH_THREADS = env_int("TORCH_THREADS", 1)
 # test suite turns it on.
 EMBEDDINGS_ALLOW_TEST_MODELS = env_bool("EMBEDDINGS_ALLOW_TEST_MODELS", False)
 EMBED_BATCH_SIZE = env_int("EMBED_BATCH_SIZE", 16)
+# A loaded model whose probe vectors are less similar than this to those recorded with a
+# space's stored vectors is another model (embeddings/model_identity.py): refused.
+MODEL_IDENTITY_MIN_SIMILARITY = env_float("MODEL_IDENTITY_MIN_SIMILARITY", 0.995)
 # Optional cross-encoder that re-scores the fused top RERANK_TOP candidates.
 RERANKER_MODEL = env_str("RERANKER_MODEL", "")
 # With URLs the reranker is a model server's /rerank (RERANKER_MODEL is then the model name

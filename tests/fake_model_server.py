@@ -52,6 +52,7 @@ def image_vector(data_uri: str, dimension: int) -> list[float]:
 @dataclass
 class FakeModelServer(LocalHTTPServer):
     model: str = "fake-embed"
+    root: str = ""  # the weights behind `model`, listed by /models as vLLM does
     dimension: int = 32
     api_key: str = ""
     upstream: str = ""  # forward everything to this base URL (e.g. a live portal)
@@ -139,7 +140,8 @@ def _handler_for(fake: FakeModelServer) -> type[BaseHTTPRequestHandler]:
             if fake.upstream:
                 return self._forward(None)
             if self.path.endswith("/models"):
-                return self._send(200, {"object": "list", "data": [{"id": fake.model}]})
+                entry = {"id": fake.model, **({"root": fake.root} if fake.root else {})}
+                return self._send(200, {"object": "list", "data": [entry]})
             self._send(404, {"error": {"message": "not found"}})
 
         def do_POST(self):

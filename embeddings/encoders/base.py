@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from embeddings.model_identity import ModelIdentity
 
 
 class ModelUnavailable(Exception):
@@ -33,6 +37,16 @@ class Encoder:
 
     dimension: int
     description: str = ""
+    # Whether the registry may run the identity probes when it loads this encoder (a
+    # remote server that may be this very portal cannot be called at load time).
+    probe_at_load: bool = True
+    # What the registry measured when it loaded this encoder (embeddings/model_identity).
+    identity: ModelIdentity | None = None
+
+    def identity_facts(self) -> dict[str, Any]:
+        """What the model reports about itself that must not change under a space's
+        stored vectors (a served model's revision, say); compared exactly."""
+        return {}
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} does not embed images")

@@ -33,6 +33,10 @@ INPUT_FORMATS = ("input", "messages")
 # Qwen3-Embedding's documented query format; e5-style models use query_prefix instead.
 DEFAULT_INSTRUCTION_TEMPLATE = "Instruct: {instruction}\nQuery: {text}"
 PROBE_TIMEOUT_SECONDS = 5.0
+# Fields of a `/models` entry that name the weights behind a model id (vLLM's `root`,
+# TEI's `model_sha`, a `revision`), kept as the model's identity facts. Others (`created`,
+# availability) change on every restart.
+IDENTITY_FIELDS = ("root", "parent", "revision", "model_sha")
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,7 @@ class OpenAICompatEncoder(Encoder):
         )
         self._reported_unavailable = False
         self.description = f"{config.model} via {', '.join(self.pool.urls)}"
+        self._served: dict = {}
         self._probe()
 
     @classmethod
@@ -164,6 +169,13 @@ class OpenAICompatEncoder(Encoder):
         return cls(config, space_id=space.pk)
 
     # -- the Encoder interface -------------------------------------------------------
+
+    # An embedding call at load time could wait on itself (a portal serving its own
+    # space): the model's identity is what its server lists, and the dimension.
+    probe_at_load = False
+
+    def identity_facts(self) -> dict:
+        return dict(self._served)
 
     def encode_texts(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         instruction = (
@@ -299,6 +311,7 @@ class OpenAICompatEncoder(Encoder):
                 f"{self.config.model} is unavailable at its server: "
                 f"{entry.get('unavailable_reason', '')}"
             )
+        self._served = {k: entry[k] for k in IDENTITY_FIELDS if entry.get(k)}
 
     def _record_state(self, *, available: bool, reason: str) -> None:
         """The circuit opened or closed: show it wherever the space's state is shown."""
