@@ -45,7 +45,9 @@ class PassageSerializer(serializers.Serializer):
     n = serializers.IntegerField(help_text="The passage's citation number: [n].")
     item_id = serializers.IntegerField()
     title = serializers.CharField()
-    url = serializers.CharField(help_text="The item's page.")
+    url = serializers.CharField(
+        help_text="The item's page, at the cited page's anchor when there is one."
+    )
     page = serializers.IntegerField(allow_null=True)
     start = serializers.IntegerField(help_text="Offset in the item's indexed text.")
     end = serializers.IntegerField()

@@ -18,6 +18,7 @@ from search.selectors import (
     DEFAULT_STRATEGY,
     FUSIONS,
     MAX_K,
+    MAX_PER_HIT,
     MODES,
     PRESETS,
     STRATEGIES,
@@ -176,6 +177,20 @@ class SearchRequestSerializer(serializers.Serializer):
         choices=["relevance", "newest"], required=False, default=DEFAULT_SORT
     )
     debug = serializers.BooleanField(required=False, default=False)
+    passages = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_PER_HIT, default=0,
+        help_text="Text queries: also return each hit's best passages (at most this "
+        "many), with their page and a highlighted excerpt.",
+    )  # fmt: skip
+
+
+class PassageHitSerializer(serializers.Serializer):
+    page = serializers.IntegerField(allow_null=True)
+    url = serializers.CharField(help_text="The item's page, at the passage's page.")
+    start = serializers.IntegerField(help_text="Offset into the item's indexed text.")
+    end = serializers.IntegerField()
+    excerpt = serializers.CharField(help_text="HTML: escaped text, matches in <mark>.")
+    score = serializers.FloatField(help_text="BM25 of the passage for the query.")
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -186,6 +201,10 @@ class SearchHitSerializer(serializers.Serializer):
     thumbnail_url = serializers.CharField(allow_null=True)
     score = serializers.FloatField()
     explain = serializers.DictField()
+    passages = PassageHitSerializer(
+        many=True,
+        help_text="With `passages` > 0: the item's best passages, best first.",
+    )
 
 
 class SearchResponseSerializer(serializers.Serializer):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import astuple
+
 from django.db import connection, transaction
 
 from embeddings.documents import ItemText
@@ -18,28 +21,33 @@ def store_search_document(*, item: Item, text: ItemText) -> bool:
     """Write the item's tsvector and its BM25 term rows; returns False when the stored
     ones are already current."""
     current = SearchDocument.objects.filter(
-        item=item, input_sha256=text.sha256
+        item=item, input_sha256=text.sha256, part_lengths__isnull=False
     ).exists()
     if current:
         return False
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO embeddings_searchdocument (item_id, text, tsv, input_sha256, updated_at)
+            INSERT INTO embeddings_searchdocument (item_id, text, tsv, input_sha256,
+                part_lengths, pages, updated_at)
             VALUES (
                 %(item)s, %(text)s,
                 setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', %(title)s), 'A')
                 || setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', %(body)s), 'B')
                 || setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', %(extra)s), 'C'),
-                %(sha)s, now()
+                %(sha)s, %(parts)s::jsonb, %(pages)s::jsonb, now()
             )
             ON CONFLICT (item_id) DO UPDATE
             SET text = EXCLUDED.text, tsv = EXCLUDED.tsv,
-                input_sha256 = EXCLUDED.input_sha256, updated_at = now()
+                input_sha256 = EXCLUDED.input_sha256,
+                part_lengths = EXCLUDED.part_lengths, pages = EXCLUDED.pages,
+                updated_at = now()
             """,
             {
                 "item": item.pk,
                 "text": text.full,
+                "parts": json.dumps(text.part_lengths),
+                "pages": json.dumps([astuple(page) for page in text.pages]),
                 "title": analyze(text.title),
                 "body": analyze(text.body),
                 "extra": analyze(text.extra),

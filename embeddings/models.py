@@ -246,6 +246,11 @@ class SearchDocument(models.Model):
     input_sha256 = models.CharField(max_length=64)
     # Field-weighted term count (embeddings/lexical.py): BM25's document length.
     length = models.FloatField(default=0, db_default=0)
+    # Lengths of title, body and extra in `text` (embeddings/documents.split_parts), and
+    # where each page's text sits: [[start, end, page, anchor], ...]. Null for rows
+    # written before they were stored; readers then assemble them from the images.
+    part_lengths = models.JSONField(null=True, blank=True)
+    pages = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

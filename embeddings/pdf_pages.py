@@ -180,5 +180,8 @@ def _store_pages(file: ItemFile, pages: list[RenderedPage]) -> None:
         row.thumbnail.save(
             f"{stem}-p{page.number}.webp", ContentFile(thumbnail), save=False
         )
+        # Assigning the file re-reads its dimensions from the consumed stream (None):
+        # set them again, or every later load of the row would open the PNG for them.
+        row.width, row.height = page.width, page.height
         rows.append(row)
     ItemImage.objects.bulk_create(rows)

@@ -145,8 +145,11 @@ def index_item(*, item: Item, space: EmbeddingSpace | None = None) -> bool:
 
 
 def search_document_is_current(*, item: Item, text: ItemText) -> bool:
-    """Whether the stored tsvector was built from this text (the index stage's test)."""
-    return SearchDocument.objects.filter(item=item, input_sha256=text.sha256).exists()
+    """Whether the stored tsvector was built from this text (the index stage's test),
+    with the text's layout stored beside it (rows from before it was are rewritten)."""
+    return SearchDocument.objects.filter(
+        item=item, input_sha256=text.sha256, part_lengths__isnull=False
+    ).exists()
 
 
 @dataclass

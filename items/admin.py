@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from items.forms import ItemFileForm, ItemForm, ItemImageForm
 from items.models import Item, ItemFile, ItemImage, Status
+from items.selectors import cover_prefetch
 from items.services import place_new_images, set_status
 
 admin.site.site_header = "Multimodal RAG Portal"
@@ -155,8 +156,13 @@ class ItemAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("author")
-            .prefetch_related("images")
-            .annotate(num_images=Count("images", distinct=True))
+            .prefetch_related(cover_prefetch())
+            # Own images: a PDF's rendered pages are counted with the PDF, not here.
+            .annotate(
+                num_images=Count(
+                    "images", filter=Q(images__source_file__isnull=True), distinct=True
+                )
+            )
         )
 
     def get_search_results(self, request, queryset, search_term):

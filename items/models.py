@@ -133,8 +133,11 @@ class Item(models.Model):
 
     @property
     def cover_image(self) -> ItemImage | None:
-        """The first of the item's own images, else the first page of its PDFs."""
-        images = list(self.images.all())
+        """The first of the item's own images, else the first page of its PDFs. Lists of
+        items prefetch only those (`cover_images`, items/selectors.py), not every page."""
+        images = getattr(self, "cover_images", None)
+        if images is None:
+            images = list(self.images.all())
         own = [image for image in images if image.source_file_id is None]
         return (own or images)[0] if images else None
 

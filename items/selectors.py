@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from items.models import ItemFile, ItemImage
 
@@ -32,3 +32,16 @@ def item_detail_prefetches(*, with_pages: bool = False) -> list[Prefetch]:
         ),
         Prefetch("files", queryset=files),
     ]
+
+
+def cover_prefetch() -> Prefetch:
+    """For lists of items: the images a cover is chosen from (`Item.cover_image`), as
+    `cover_images`: the item's own images and the first page of each PDF, not the other
+    499 pages of a long document."""
+    return Prefetch(
+        "images",
+        queryset=ItemImage.objects.filter(
+            Q(source_file__isnull=True) | Q(page_number=1)
+        ).order_by("position", "id"),
+        to_attr="cover_images",
+    )

@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.conf import settings
 
 from embeddings.models import Embedding, EmbeddingSpace, Metric, SpaceState
 from embeddings.ocr import OcrConfig, OcrFailed, read_text
 from items.models import Item
+from items.selectors import cover_prefetch
 from search import branches
 from search.analysis import analyse_query
 from search.defaults import (
@@ -87,6 +89,9 @@ class Hit:
     score: float
     snippet: str  # HTML: escaped text with <mark> around matched terms
     explain: dict
+    # The item's best passages for the query (search.rag.hits.PassageHit), filled in
+    # after the search by `attach_passages` where they are shown.
+    passages: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -435,12 +440,13 @@ def _sort(fused: list[FusedHit], sort: str) -> list[FusedHit]:
 
 
 def _hits(fused: list[FusedHit], terms, ocr_text: str) -> list[Hit]:
-    # A fixed number of queries whatever k is: items with their indexed text, their images,
-    # and the images' OCR (for matched terms).
+    # A fixed number of queries whatever k is: items with their indexed text and its
+    # stored layout (matched terms, passages and their pages need no image rows), and
+    # the images covers are chosen from.
     items = (
         Item.objects.select_related("search_document")
         .defer("search_document__tsv")
-        .prefetch_related("images__ocr")
+        .prefetch_related(cover_prefetch())
         .in_bulk([h.item_id for h in fused])
     )
     documents = {

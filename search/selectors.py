@@ -1,5 +1,6 @@
 """What the interface layer (search pages' peers in api/) may call: searching, similar
-items, request building and readiness; the engine's internals stay behind this."""
+items, passages of hits, request building and readiness; the engine's internals stay
+behind this."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from search.engine import (
     run_search,
     similar_items,
 )
+from search.rag.hits import MAX_PER_HIT, attach_passages
 from search.requests import (
     DEFAULT_BLEND_TEXT_SHARE,
     DEFAULT_FUSION,
@@ -40,12 +42,14 @@ __all__ = [
     "DEFAULT_STRATEGY",
     "FUSIONS",
     "MAX_K",
+    "MAX_PER_HIT",
     "MODES",
     "PRESETS",
     "STRATEGIES",
     "QueryError",
     "SearchRequest",
     "SearchResponse",
+    "attach_passages",
     "build_search_request",
     "clamp_k",
     "readiness",

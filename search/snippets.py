@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.utils.html import escape
 
-from embeddings.documents import build_item_text
+from embeddings.documents import build_item_text, split_parts
 from items.models import Item
 
 CONTEXT = 90  # characters shown around the first match
@@ -20,18 +20,43 @@ MAX_SNIPPET = 240
 
 def snippet(text: str, terms: Sequence[str]) -> str:
     """An escaped excerpt around the first matched term, matches wrapped in <mark>."""
-    text = " ".join(text.split())
     pattern = _pattern(terms)
     match = pattern.search(text) if pattern else None
+    # Whitespace is collapsed in a window around the match only: a 300-page document's
+    # text is half a megabyte, and collapsing all of it per hit cost more than the search.
+    window = (
+        (0, 4 * MAX_SNIPPET) if match is None
+        else (max(0, match.start() - 4 * CONTEXT), match.end() + 4 * CONTEXT)
+    )  # fmt: skip
+    cut_before, cut_after = window[0] > 0, window[1] < len(text)
+    text = " ".join(text[window[0] : window[1]].split())
+    match = pattern.search(text) if pattern else None
     if pattern is None or match is None:
-        excerpt = text[:MAX_SNIPPET] + ("…" if len(text) > MAX_SNIPPET else "")
-        return escape(excerpt)
-    start = max(0, match.start() - CONTEXT)
-    end = min(len(text), match.end() + CONTEXT)
+        more = cut_after or len(text) > MAX_SNIPPET
+        return escape(text[:MAX_SNIPPET] + ("…" if more else ""))
+    start = _word_start(text, max(0, match.start() - CONTEXT), match.start())
+    end = _word_end(text, min(len(text), match.end() + CONTEXT), match.end())
     excerpt = text[start:end]
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
+    prefix = "…" if start > 0 or cut_before else ""
+    suffix = "…" if end < len(text) or cut_after else ""
     return prefix + _mark(excerpt, pattern) + suffix
+
+
+def _word_start(text: str, start: int, limit: int) -> int:
+    """`start`, moved on to the next word's start when it falls inside a word (an
+    excerpt starting "…g in particular" reads as an error), but never past `limit`."""
+    if start == 0 or text[start - 1].isspace():
+        return start
+    space = text.find(" ", start, limit)
+    return space + 1 if space >= 0 else start
+
+
+def _word_end(text: str, end: int, limit: int) -> int:
+    """`end`, moved back to the end of the last whole word, but never before `limit`."""
+    if end >= len(text) or text[end].isspace():
+        return end
+    space = text.rfind(" ", limit, end)
+    return space if space >= 0 else end
 
 
 def matched_terms(
@@ -40,8 +65,8 @@ def matched_terms(
     """For each query term found in the item: where it was found."""
     if not terms:
         return []
-    parts = build_item_text(item)
-    where = {"title": parts.title, "body": parts.body, "image text": parts.extra}
+    title, body, extra = _parts(item, text)
+    where = {"title": title, "body": body, "image text": extra}
     found: list[dict[str, object]] = []
     for term in dict.fromkeys(terms):
         places = [
@@ -50,6 +75,17 @@ def matched_terms(
         if places:
             found.append({"term": term, "in": places})
     return found
+
+
+def _parts(item: Item, text: str) -> tuple[str, str, str]:
+    """Title, body and image text of the item's indexed `text`, from the layout stored
+    with its search document (no image rows needed), else assembled from the item."""
+    document = getattr(item, "search_document", None)
+    lengths = getattr(document, "part_lengths", None)
+    if document is not None and lengths is not None and document.text == text:
+        return split_parts(text, lengths)
+    parts = build_item_text(item)
+    return parts.title, parts.body, parts.extra
 
 
 def _pattern(terms: Sequence[str]) -> re.Pattern[str] | None:

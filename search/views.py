@@ -13,12 +13,13 @@ from django.views.decorators.http import require_POST
 
 from embeddings.models import EmbeddingSpace, SpaceState
 from items.models import Item
-from items.selectors import item_detail_prefetches
+from items.selectors import cover_prefetch, item_detail_prefetches
 from search.engine import PRESETS, QueryError, run_search, similar_items
 from search.forms import ImageQueryForm, SearchForm
 from search.query_images import load_query_image, store_query_image
 from search.rag.chat import chat_configured
 from search.requests import build_search_request
+from search.selectors import attach_passages
 
 PAGE_SIZE = 24
 
@@ -29,7 +30,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "presets": list(PRESETS), "spaces": _spaces(),
                      "rag_enabled": chat_configured()}  # fmt: skip
     if not form.is_bound or not (request.GET.get("q") or request.GET.get("img")):
-        items = Item.objects.visible_to(request.user).prefetch_related("images")
+        items = Item.objects.visible_to(request.user).prefetch_related(cover_prefetch())
         context["browse"] = Paginator(items, PAGE_SIZE).get_page(
             request.GET.get("page")
         )
@@ -68,6 +69,8 @@ def search(request: HttpRequest) -> HttpResponse:
     except QueryError as exc:
         context["error"] = str(exc)
         return render(request, "search/search.html", context, status=400)
+    if data["q"]:
+        attach_passages(result.hits, text=data["q"])
     context.update(
         result=result,
         page=search_request.page,

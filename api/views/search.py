@@ -25,6 +25,7 @@ from search.selectors import (
     DEFAULT_K,
     QueryError,
     SearchRequest,
+    attach_passages,
     build_search_request,
     clamp_k,
     run_search,
@@ -67,7 +68,11 @@ class SearchView(APIView):
             tags=filters.get("tags", ()), statuses=filters.get("status", ()),
             k=data["k"], page=data["page"], sort=data["sort"],
         )  # fmt: skip
-        return Response(_respond(request, search_request, debug=data["debug"]))
+        return Response(
+            _respond(
+                request, search_request, debug=data["debug"], passages=data["passages"]
+            )
+        )
 
     @extend_schema(
         summary="Simple text search",
@@ -149,11 +154,15 @@ def _image(request, image_b64: str) -> bytes | None:
     return None
 
 
-def _respond(request, search_request: SearchRequest, *, debug: bool) -> dict:
+def _respond(
+    request, search_request: SearchRequest, *, debug: bool, passages: int = 0
+) -> dict:
     try:
         result = run_search(search_request, user=request.user)
     except QueryError as exc:
         raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+    if passages and search_request.text:
+        attach_passages(result.hits, text=search_request.text, per_hit=passages)
     return {
         "query": {
             "text": search_request.text, "image": search_request.image is not None,
@@ -184,4 +193,9 @@ def _hit(request, hit) -> dict:
         "item_id": hit.item.pk, "title": hit.item.title, "kind": hit.item.kind,
         "snippet": hit.snippet, "thumbnail_url": thumbnail, "score": hit.score,
         "explain": hit.explain,
+        "passages": [
+            {"page": p.page, "url": request.build_absolute_uri(p.url), "start": p.start,
+             "end": p.end, "excerpt": p.excerpt, "score": p.score}
+            for p in hit.passages
+        ],
     }  # fmt: skip

@@ -19,23 +19,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
-from django.db import connection
-from django.urls import reverse
-
-from embeddings import lexical
-from embeddings.fulltext import TEXT_SEARCH_CONFIG
-from embeddings.korean import analyze
 from search.analysis import analyse_query
 from search.engine import QueryError, run_search
 from search.models import synonym_map
-from search.rag.passages import (
-    estimate_tokens,
-    page_of,
-    page_ranges,
-    split_text,
+from search.rag.candidates import (
+    SCORED_PER_ITEM,
+    Passage,
+    bounded,
+    hit_passages,
+    query_words,
+    score_passages,
 )
+from search.rag.passages import estimate_tokens
 from search.requests import build_search_request
 
 DEFAULT_K = 6
@@ -66,18 +62,6 @@ class RagInputError(ValueError):
     def __init__(self, message: str, *, param: str = "question") -> None:
         super().__init__(message)
         self.param = param
-
-
-@dataclass(frozen=True)
-class Passage:
-    item_id: int
-    title: str
-    url: str  # the item page's path; the API makes it absolute
-    page: int | None
-    start: int  # offsets into the item's indexed text (SearchDocument.text)
-    end: int
-    text: str
-    score: float
 
 
 @dataclass(frozen=True)
@@ -136,8 +120,10 @@ def build_context(*, query: RagQuery, user) -> RagContext:
         hits = run_search(request, user=user).hits
     except QueryError as exc:
         raise RagInputError(str(exc)) from exc
-    candidates, documents = _candidates(hits)
-    scoring_text = analyse_query(question, synonyms=synonym_map()).scoring_text
+    candidates, documents = hit_passages(hits)
+    analysed = analyse_query(question, synonyms=synonym_map())
+    candidates = bounded(candidates, query_words(analysed), per_item=SCORED_PER_ITEM)
+    scoring_text = analysed.scoring_text
     lexical_scores = score_passages(scoring_text, [c.text for c in candidates])
     best = max(lexical_scores, default=0.0) or 1.0
     scored = [
@@ -167,54 +153,6 @@ def build_prompt(question: str, passages: list[Passage]) -> str:
 def _block(number: int, passage: Passage) -> str:
     where = f", page {passage.page}" if passage.page is not None else ""
     return f"[{number}] {passage.title}{where}\n{passage.text}"
-
-
-def _page_text(image) -> str:
-    """What a page contributed to the document text: its PDF text layer, its OCR text."""
-    ocr = getattr(image, "ocr", None)
-    parts = (image.text_layer, ocr.text if ocr else "")
-    return "\n".join(part.strip() for part in parts if part and part.strip())
-
-
-def _candidates(hits) -> tuple[list[Passage], dict[int, str]]:
-    """Every passage of every hit, its `score` holding the item's rank prior, and each
-    hit's indexed text (which the passages' offsets point into)."""
-    found: list[Passage] = []
-    documents: dict[int, str] = {}
-    count = len(hits)
-    for rank, hit in enumerate(hits, start=1):
-        item = hit.item
-        document = getattr(item, "search_document", None)
-        text = (document.text if document else "") or f"{item.title}\n{item.body}"
-        documents[item.pk] = text
-        # Search hits come with images and their OCR prefetched: no query here.
-        pages = [
-            (_page_text(image), image.page_number)
-            for image in item.images.all()
-            if image.page_number
-        ]
-        ranges = page_ranges(text, pages)
-        default_page = _metadata_page(item.metadata)
-        url = reverse("search:item", args=[item.pk])
-        prior = 1 - (rank - 1) / count
-        for span in split_text(text):
-            found.append(
-                Passage(
-                    item_id=item.pk, title=item.title, url=url,
-                    page=page_of(span, ranges, default_page),
-                    start=span.start, end=span.end, text=text[span.start : span.end],
-                    score=prior,
-                )
-            )  # fmt: skip
-    return found, documents
-
-
-def _metadata_page(metadata) -> int | None:
-    """An item that is one page of something (metadata {"page": 3}) cites that page."""
-    page = metadata.get("page") if isinstance(metadata, dict) else None
-    if isinstance(page, int) and not isinstance(page, bool) and page > 0:
-        return page
-    return None
 
 
 def _with_score(passage: Passage, score: float) -> Passage:
@@ -269,52 +207,3 @@ def _without_overlap(
     if end - start < MIN_REMAINDER:
         return None
     return replace(passage, start=start, end=end, text=document[start:end])
-
-
-@lru_cache(maxsize=4096)
-def _analysed(text: str) -> str:
-    """Kiwi analysis of a passage, remembered: it is the slow step (about 90,000
-    characters of Korean a second on one core, measured on the development box; Latin
-    text skips Kiwi), and the top items of related questions repeat. 4,096 passages of
-    at most 800 characters keep a few MB. Stored passages analysed at index time (issue
-    11, item 2) will remove the cost."""
-    return analyze(text)
-
-
-def score_passages(scoring_text: str, texts: list[str]) -> list[float]:
-    """BM25 of each text against the analysed query, in one statement: the texts are
-    analysed like indexed text (Kiwi, then to_tsvector), IDF comes from the lexical
-    index's posting lists (a word rare in the corpus counts more), and lengths are
-    normalised over these texts."""
-    if not texts or not scoring_text.strip():
-        return [0.0] * len(texts)
-    count, _ = lexical.corpus_stats()
-    sql = f"""
-        WITH {lexical.weighted_query_terms_sql(TEXT_SEARCH_CONFIG)}
-        , p AS MATERIALIZED (
-            SELECT x.ord, to_tsvector('{TEXT_SEARCH_CONFIG}', x.body) AS tsv
-            FROM unnest(%s::text[]) WITH ORDINALITY AS x(body, ord)
-        ), tf AS MATERIALIZED (
-            SELECT p.ord, u.lexeme AS term, cardinality(u.positions)::float AS tf
-            FROM p CROSS JOIN LATERAL unnest(p.tsv) AS u
-        ), len AS (
-            SELECT ord, sum(tf) AS dl FROM tf GROUP BY ord
-        ), mean AS (
-            SELECT greatest(avg(dl), 1)::float AS avgdl FROM len
-        )
-        SELECT tf.ord, sum(
-            w.idf * {lexical.saturation_sql(tf="tf.tf", length="len.dl", mean_length="m.avgdl")}
-        )
-        FROM weighted w
-        JOIN tf ON tf.term = w.term
-        JOIN len ON len.ord = tf.ord
-        CROSS JOIN mean m
-        GROUP BY tf.ord
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [scoring_text, count, [_analysed(t) for t in texts]])
-        rows = cursor.fetchall()
-    scores = [0.0] * len(texts)
-    for ordinal, score in rows:
-        scores[ordinal - 1] = float(score)
-    return scores

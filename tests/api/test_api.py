@@ -81,7 +81,9 @@ def test_search_post_returns_the_documented_shape(anon, corpus):
         "thumbnail_url",
         "score",
         "explain",
+        "passages",
     }
+    assert top["passages"] == []  # only when asked for
     assert "fts" in top["explain"]["branches"] and "fts" in body["debug"]["branches"]
 
 

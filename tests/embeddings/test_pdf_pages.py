@@ -12,6 +12,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from embeddings import pipeline
+from embeddings.documents import split_parts
 from embeddings.jobs import claim_job
 from embeddings.models import (
     Embedding,
@@ -68,7 +69,10 @@ def test_a_text_pdf_becomes_pages_with_their_text_and_no_ocr(
     pages = pages_of(file)
     assert [p.page_number for p in pages] == [1, 2, 3]
     assert "impeller gasket" in pages[2].text_layer
-    assert all(p.format == "PNG" and p.thumbnail and p.width > 1000 for p in pages)
+    assert all(p.format == "PNG" and p.thumbnail for p in pages)
+    # Stored, not read from the files whenever a row is loaded.
+    sizes = set(file.pages.values_list("width", "height"))
+    assert sizes == {(1700, 2200)}  # US Letter at 200 dpi
     assert not OcrResult.objects.filter(image__in=pages).exists()  # exact text: no OCR
     text = SearchDocument.objects.get(item=item).text
     assert "hex key" in text and "impeller gasket" in text
@@ -84,6 +88,16 @@ def test_a_text_pdf_becomes_pages_with_their_text_and_no_ocr(
     assert (
         ProcessingJob.objects.get(item=item, stage=Stage.PAGES).state == JobState.DONE
     )
+
+    # Where each page's text sits is stored with the text: passages need no page rows.
+    stored = SearchDocument.objects.get(item=item)
+    assert [(page, anchor) for _, _, page, anchor in stored.pages] == [
+        (n, f"page-{file.pk}-{n}") for n in (1, 2, 3)
+    ]
+    for (start, end, _, _), page in zip(stored.pages, pages, strict=True):
+        assert stored.text[start:end] == page.text_layer
+    title, _, extra = split_parts(stored.text, stored.part_lengths)
+    assert title == "Pump manual" and "impeller gasket" in extra
 
     html = APIClient().get(f"/items/{item.pk}/").content.decode()
     assert html.count('class="page"') == 3
@@ -128,6 +142,7 @@ def test_a_mixed_pdf_cites_page_three_for_a_phrase_on_page_three(
     first = response.json()["passages"][0]
     assert first["item_id"] == item.pk
     assert first["page"] == 3
+    assert first["url"].endswith(f"/items/{item.pk}/#page-{file.pk}-3")
     assert "impeller gasket" in first["text"]
 
 

@@ -9,11 +9,11 @@ import random
 import pytest
 
 from search.rag.passages import (
+    PageIndex,
     PageRange,
     Span,
     estimate_tokens,
     page_of,
-    page_ranges,
     split_text,
 )
 
@@ -88,17 +88,34 @@ def test_random_texts_keep_every_invariant():
             assert not text[span.start].isspace() and not text[span.end - 1].isspace()
 
 
-def test_pages_are_found_by_their_text_and_a_span_takes_its_majority_page():
-    text = "Title\nintro text\n" + "page two words " * 5 + "\n" + "page three " * 5
-    ranges = page_ranges(
-        text, [("page two words " * 5, 2), ("page three " * 5, 3), ("absent", 9)]
-    )
-    assert [r.page for r in ranges] == [2, 3]
-    assert text[ranges[0].start : ranges[0].end] == ("page two words " * 5).strip()
+def test_a_span_takes_its_majority_page_or_the_default():
+    ranges = [PageRange(10, 40, 2, "page-1-2"), PageRange(41, 80, 3, "page-1-3")]
     assert page_of(Span(0, 5), ranges, None) is None
     assert page_of(Span(0, 5), ranges, 7) == 7
-    assert page_of(Span(ranges[1].start - 3, ranges[1].end), ranges, None) == 3
+    assert page_of(Span(38, 80), ranges, None) == 3
     assert page_of(Span(0, 40), [PageRange(10, 20, 4)], None) == 4
+    assert PageIndex(ranges).find(Span(30, 50)).anchor == "page-1-2"  # 10 vs 9 chars
+
+
+def test_the_page_index_agrees_with_a_scan_of_every_page():
+    rng = random.Random(7)
+    ranges, at = [], 0
+    for page in range(1, 300):
+        at += rng.randint(0, 30)
+        length = rng.randint(1, 900)
+        ranges.append(PageRange(at, at + length, page))
+        at += length
+    index = PageIndex(list(reversed(ranges)))  # any order in, document order inside
+    for _ in range(500):
+        start = rng.randint(0, at)
+        span = Span(start, start + rng.randint(1, 800))
+        overlaps = [
+            (min(span.end, r.end) - max(span.start, r.start), -r.start, r)
+            for r in ranges
+        ]
+        chars, _, expected = max(overlaps, key=lambda o: (o[0], o[1]))
+        found = index.find(span)
+        assert (found if chars > 0 else None) == (expected if chars > 0 else None)
 
 
 def test_token_estimate_counts_hangul_syllables_as_whole_tokens():
