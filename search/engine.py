@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from django.conf import settings
 
 from embeddings.models import Embedding, EmbeddingSpace, Metric, SpaceState
-from embeddings.ocr import OcrConfig, OcrFailed, read_text
+from embeddings.ocr.reader import OcrConfig, OcrFailed, read_text
 from items.models import Item
 from search import branches
 from search.analysis import analyse_query

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.utils.html import escape
 
-from embeddings.documents import build_item_text
+from embeddings.text.documents import build_item_text
 from items.models import Item
 
 CONTEXT = 90  # characters shown around the first match

@@ -24,9 +24,9 @@ from functools import lru_cache
 from django.db import connection
 from django.urls import reverse
 
-from embeddings import lexical
-from embeddings.fulltext import TEXT_SEARCH_CONFIG
-from embeddings.korean import analyze
+from embeddings.text import lexical
+from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
+from embeddings.text.korean import analyze
 from search.analysis import analyse_query
 from search.engine import QueryError, run_search
 from search.models import synonym_map
