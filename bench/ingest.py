@@ -87,7 +87,7 @@ def _best(repeat: int, work) -> float:
 
 
 def _bench_ocr(images, repeat: int) -> None:
-    from embeddings.ocr import OcrConfig, read_text
+    from embeddings.ocr.reader import OcrConfig, read_text
 
     config = OcrConfig.from_settings()
     sample = images[:12]
@@ -102,7 +102,7 @@ def _bench_ocr(images, repeat: int) -> None:
 
 def _spaces():
     from embeddings.models import EmbeddingSpace
-    from embeddings.spaces import create_space
+    from embeddings.vectors.spaces import create_space
 
     if not EmbeddingSpace.objects.filter(name="test-clip").exists():
         create_space(
@@ -121,7 +121,7 @@ def _spaces():
 
 def _bench_space(space, images, texts, repeat: int) -> None:
     from embeddings.encoders.base import ModelUnavailable
-    from embeddings.registry import get_encoder
+    from embeddings.runtime.registry import get_encoder
 
     try:
         encoder = get_encoder(space)
@@ -155,9 +155,9 @@ def _in_batches(encode, inputs, size: int = 16) -> None:
 
 
 def _bench_end_to_end(count: int) -> None:
-    from embeddings.jobs import maintained_spaces
     from embeddings.models import Stage
-    from embeddings.reindex import run_reindex
+    from embeddings.processing.jobs import maintained_spaces
+    from embeddings.processing.reindex import run_reindex
     from items.demo.loader import delete_demo_items, load_demo
     from items.models import Item
 

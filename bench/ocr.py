@@ -28,7 +28,7 @@ os.environ["OMP_THREAD_LIMIT"] = "1"
 import ocr_devset  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from embeddings.ocr_quality import edit_distance, squash  # noqa: E402
+from embeddings.ocr.quality import edit_distance, squash  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,9 @@ class Variant:
 
     psm: int
     prepare: str = "pipeline"  # pipeline | raw | otsu | upscale2x
-    assemble: str = "pipeline"  # pipeline (embeddings.ocr post-processing) | raw
+    assemble: str = "pipeline"  # pipeline (embeddings.ocr.reader post-processing) | raw
     languages: str = "kor+eng"
-    reread: bool = False  # embeddings.ocr_hangul: Latin misreadings re-read with kor
+    reread: bool = False  # embeddings.ocr.hangul: Latin misreadings re-read with kor
 
 
 VARIANTS = {
@@ -55,11 +55,11 @@ VARIANTS = {
 
 
 def _prepared(image: Image.Image, how: str) -> Image.Image:
-    from embeddings import ocr
+    from embeddings.ocr import reader
 
     if how == "raw":
         return image.convert("L")
-    grey = ocr._prepare(image)
+    grey = reader._prepare(image)
     if how == "otsu":
         import cv2
         import numpy as np
@@ -76,7 +76,7 @@ def _prepared(image: Image.Image, how: str) -> Image.Image:
 def run_variant(variant: Variant, image: Image.Image) -> str:
     import pytesseract
 
-    from embeddings import ocr, ocr_hangul
+    from embeddings.ocr import hangul, reader
 
     prepared = _prepared(image, variant.prepare)
     config = f"--psm {variant.psm}"
@@ -91,8 +91,8 @@ def run_variant(variant: Variant, image: Image.Image) -> str:
         output_type=pytesseract.Output.DICT,
     )
     if variant.reread:
-        data = ocr_hangul.reread_latin_in_korean_lines(prepared, data, timeout=60)
-    return ocr._assemble(data)[0]
+        data = hangul.reread_latin_in_korean_lines(prepared, data, timeout=60)
+    return reader._assemble(data)[0]
 
 
 @dataclass(frozen=True)

@@ -273,7 +273,7 @@ def _clusters(dimension: int) -> Clusters:
 
 @cache
 def _analyse_word(word: str) -> str:
-    from embeddings.korean import analyze
+    from embeddings.text.korean import analyze
 
     return analyze(word)
 
@@ -305,7 +305,7 @@ def _migrate() -> None:
     from django.core.management import call_command
 
     from embeddings.models import EmbeddingSpace, SpaceState
-    from embeddings.spaces import DEFAULT_SPACES
+    from embeddings.vectors.spaces import DEFAULT_SPACES
 
     call_command("migrate", verbosity=0)
     # Only the synthetic spaces serve: the default ones stay, retired.
@@ -348,10 +348,10 @@ def _load(size: int) -> dict[str, float]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from embeddings.indexes import drop_space_index, ensure_space_index
-    from embeddings.lexical import postings_sql
     from embeddings.models import EmbeddingSpace
-    from embeddings.spaces import create_space
+    from embeddings.text.lexical import postings_sql
+    from embeddings.vectors.indexes import drop_space_index, ensure_space_index
+    from embeddings.vectors.spaces import create_space
     from items.models import Item, ItemImage
 
     timings: dict[str, float] = {}
@@ -450,7 +450,7 @@ def _drop_indexes(table: str, prefix: str) -> list[str]:
 def _insert_documents(items, generated: list[Generated]) -> None:
     from django.db import connection
 
-    from embeddings.fulltext import TEXT_SEARCH_CONFIG
+    from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
 
     sql = f"""
         INSERT INTO embeddings_searchdocument (item_id, text, tsv, input_sha256, updated_at)
@@ -670,8 +670,8 @@ def measure(size: int, args) -> tuple[list[Row], list[str]]:
     from django.db.models import F
     from django.test.utils import CaptureQueriesContext
 
-    from embeddings.fulltext import TEXT_SEARCH_CONFIG
     from embeddings.models import EmbeddingSpace, SearchDocument
+    from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
     from search import branches, embedding_cache
     from search.analysis import analyse_query
     from search.engine import SearchRequest, _hits, _read_query_image, run_search
@@ -913,7 +913,7 @@ def _explain(space, vector, source, items, window, *, exact, analyze) -> str:
     from django.db import connection, transaction
 
     from embeddings.models import Embedding
-    from embeddings.vectors import nearest
+    from embeddings.vectors.store import nearest
 
     rows = Embedding.objects.filter(space=space, source=source, item__in=items)
     with transaction.atomic(), connection.cursor() as cursor:

@@ -40,8 +40,8 @@ def main() -> None:
     from django.conf import settings
 
     settings.configure()
-    from embeddings.ocr import OcrConfig, read_text
-    from embeddings.text_presence import (
+    from embeddings.ocr.reader import OcrConfig, read_text
+    from embeddings.ocr.text_presence import (
         MIN_TEXT_LENGTH,
         may_contain_text,
         text_length,

@@ -8,8 +8,6 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from embeddings import reprocess, spaces
-from embeddings.indexes import ensure_space_index
 from embeddings.models import (
     Embedding,
     EmbeddingSpace,
@@ -19,13 +17,16 @@ from embeddings.models import (
     SpaceState,
     Stage,
 )
-from embeddings.registry import probe_space
+from embeddings.processing import reprocess
+from embeddings.runtime.registry import probe_space
 from embeddings.selectors import (
     Processing,
     filter_by_processing,
     processing_state,
     with_job_counts,
 )
+from embeddings.vectors import spaces
+from embeddings.vectors.indexes import ensure_space_index
 from items.admin import ItemAdmin, ItemFileInline, ItemImageInline
 from items.models import Item, ItemImage
 
@@ -119,7 +120,7 @@ class ProcessingItemAdmin(ItemAdmin):
 
     @admin.action(description="Process what is missing", permissions=["change"])
     def process_missing(self, request: HttpRequest, queryset: QuerySet[Item]) -> None:
-        from embeddings.jobs import request_processing
+        from embeddings.processing.jobs import request_processing
 
         ids = list(queryset.values_list("pk", flat=True))
         for item_id in ids:
@@ -180,7 +181,7 @@ class ProcessingJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Run selected jobs again", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[ProcessingJob]) -> None:
-        from embeddings.jobs import BLOCKING_STAGES, request_processing
+        from embeddings.processing.jobs import BLOCKING_STAGES, request_processing
 
         count = 0
         for job in queryset.select_related("space"):

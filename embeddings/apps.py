@@ -18,6 +18,6 @@ class EmbeddingsConfig(AppConfig):
 
 
 def _create_default_spaces(sender, **kwargs) -> None:
-    from embeddings.spaces import ensure_default_spaces
+    from embeddings.vectors.spaces import ensure_default_spaces
 
     ensure_default_spaces()

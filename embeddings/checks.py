@@ -20,7 +20,7 @@ def check_tesseract(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 id="embeddings.E001",
             )
         ]
-    from embeddings.ocr import available_languages
+    from embeddings.ocr.reader import available_languages
 
     wanted = set(settings.OCR_LANGUAGES.split("+"))
     missing = sorted(wanted - available_languages())

@@ -74,7 +74,11 @@ def probe_broker() -> Probe:
 
 
 def probe_ocr() -> Probe:
-    from embeddings.ocr import OcrUnavailable, available_languages, engine_version
+    from embeddings.ocr.reader import (
+        OcrUnavailable,
+        available_languages,
+        engine_version,
+    )
 
     try:
         return Probe(

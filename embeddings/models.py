@@ -91,7 +91,7 @@ class EmbeddingSpace(models.Model):
     unavailable_reason = models.TextField(blank=True, editable=False)
     checked_at = models.DateTimeField(null=True, editable=False)
     # What the model that made the stored vectors does (dimension, probe vectors), and
-    # under "changed" why the model loaded now is refused (embeddings/model_identity.py).
+    # under "changed" why the model loaded now is refused (embeddings/runtime/model_identity.py).
     model_identity = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -244,7 +244,7 @@ class SearchDocument(models.Model):
     text = models.TextField(blank=True)
     tsv = SearchVectorField(null=True)
     input_sha256 = models.CharField(max_length=64)
-    # Field-weighted term count (embeddings/lexical.py): BM25's document length.
+    # Field-weighted term count (embeddings/text/lexical.py): BM25's document length.
     length = models.FloatField(default=0, db_default=0)
     # Lengths of title, body and extra in `text` (embeddings/documents.split_parts), and
     # where each page's text sits: [[start, end, page, anchor], ...]. Null for rows

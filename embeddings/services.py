@@ -15,8 +15,8 @@ from PIL import Image
 
 from embeddings.encoders.base import ModelUnavailable
 from embeddings.models import Embedding, EmbeddingSpace, Metric, Modality, SpaceState
-from embeddings.registry import get_encoder
-from embeddings.vectors import check_vectors
+from embeddings.runtime.registry import get_encoder
+from embeddings.vectors.store import check_vectors
 from items.models import Item
 from items.uploads import check_image_upload
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 
-from embeddings.jobs import request_processing
+from embeddings.processing.jobs import request_processing
 from items.models import Item, ItemFile, ItemImage
 
 

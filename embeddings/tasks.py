@@ -9,7 +9,8 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
-from embeddings import jobs, pipeline, registry
+from embeddings.processing import jobs, pipeline
+from embeddings.runtime import registry
 
 logger = logging.getLogger(__name__)
 

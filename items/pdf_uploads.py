@@ -5,7 +5,7 @@ that an editor sees the reason on the form and no half-processed document is lef
 size, the `%PDF-` signature, a password, damage PDFium cannot repair, too many pages,
 absurd page sizes (a pixel flood once rendered), and compressed streams that inflate far
 beyond any real document (a zip bomb aimed at the renderer). Rendering itself happens in
-the processing pipeline (embeddings/pdf_pages.py), page by page.
+the processing pipeline (embeddings/processing/pdf_pages.py), page by page.
 """
 
 from __future__ import annotations

@@ -203,7 +203,7 @@ UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 THUMBNAIL_SIZE = env_int("THUMBNAIL_SIZE", 320)
-# PDF documents (items/pdf_uploads.py, embeddings/pdf_pages.py). Pages are rendered at
+# PDF documents (items/pdf_uploads.py, embeddings/processing/pdf_pages.py). Pages are rendered at
 # PDF_RENDER_DPI (200 dpi: tesseract reads body text well from it, and an A4 page is 3.9
 # megapixels), never above PDF_RENDER_MAX_PIXELS, PDF_PAGES_PER_JOB at a time, so a
 # 300-page file is many short jobs with visible progress rather than one long one.
@@ -287,7 +287,7 @@ TORCH_THREADS = env_int("TORCH_THREADS", 1)
 EMBEDDINGS_ALLOW_TEST_MODELS = env_bool("EMBEDDINGS_ALLOW_TEST_MODELS", False)
 EMBED_BATCH_SIZE = env_int("EMBED_BATCH_SIZE", 16)
 # A loaded model whose probe vectors are less similar than this to those recorded with a
-# space's stored vectors is another model (embeddings/model_identity.py): refused.
+# space's stored vectors is another model (embeddings/runtime/model_identity.py): refused.
 MODEL_IDENTITY_MIN_SIMILARITY = env_float("MODEL_IDENTITY_MIN_SIMILARITY", 0.995)
 # Optional cross-encoder that re-scores the fused top RERANK_TOP candidates.
 RERANKER_MODEL = env_str("RERANKER_MODEL", "")

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from embeddings.korean import HANGUL, analyze
+from embeddings.text.korean import HANGUL, analyze
 
 TOKEN = re.compile(r'-?"[^"]+"|\S+')
 TERM = re.compile(r"[\w]+", re.UNICODE)

@@ -20,12 +20,12 @@ from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Value
 from PIL import Image
 
-from embeddings import lexical
 from embeddings.encoders.base import ModelUnavailable
-from embeddings.fulltext import TEXT_SEARCH_CONFIG
 from embeddings.models import Embedding, EmbeddingSpace, Metric, SearchDocument
-from embeddings.registry import get_encoder
-from embeddings.vectors import check_vectors, nearest, with_distance
+from embeddings.runtime.registry import get_encoder
+from embeddings.text import lexical
+from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
+from embeddings.vectors.store import check_vectors, nearest, with_distance
 from items.models import Item
 from search import embedding_cache
 from search.fusion import BranchHit
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 def lexical_branch(
     *, scoring_text: str, constraint: str, items: QuerySet[Item], window: int
 ) -> list[BranchHit]:
-    """BM25 over the term rows (embeddings/lexical.py): any query term may match, rarer
+    """BM25 over the term rows (embeddings/text/lexical.py): any query term may match, rarer
     terms count more, long documents are normalised. `constraint` (phrases, exclusions)
     filters; it does not score. One statement: query terms come from the same tsvector
     analysis as the index and IDF from the posting lists' lengths; the corpus size and

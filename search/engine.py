@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 
 from embeddings.models import Embedding, EmbeddingSpace, Metric, SpaceState
-from embeddings.ocr import OcrConfig, OcrFailed, read_text
+from embeddings.ocr.reader import OcrConfig, OcrFailed, read_text
 from items.models import Item
 from items.selectors import cover_prefetch
 from search import branches
@@ -161,11 +161,11 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
     # other branch instead of delaying them (its result joins the fusion at the end).
     reading = (
         _OCR_POOL.submit(_read_query_image, request.image)
-        if use_image and ocr_text is None
+        if use_image and request.image is not None and ocr_text is None
         else None
     )
     analysed = analyse_query(request.text, synonyms=synonym_map()) if use_text else None
-    if use_text:
+    if analysed is not None:
         run.add("fts", "text", branches.lexical_branch(
             scoring_text=analysed.scoring_text, constraint=analysed.constraint,
             items=items, window=request.window,
@@ -176,13 +176,13 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
             ))  # fmt: skip
     for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
         _space_branches(space, request, items, use_text, use_image, run)
-    if not use_image:
-        ocr_text = ""
-    elif reading is not None:
-        ocr_text = reading.result()
-    if ocr_text:
+    # The query image's text: none without an image, else read now or passed in.
+    image_text = ""
+    if use_image:
+        image_text = reading.result() if reading is not None else ocr_text or ""
+    if image_text:
         run.add("ocr", "image", branches.lexical_branch(
-            scoring_text=analyse_query(ocr_text).scoring_text, constraint="",
+            scoring_text=analyse_query(image_text).scoring_text, constraint="",
             items=items, window=request.window,
         ))  # fmt: skip
 
@@ -209,7 +209,7 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
     page = _sort(fused, request.sort)[
         (request.page - 1) * request.k : request.page * request.k
     ]
-    hits = _hits(page, analysed.terms if analysed else (), ocr_text)
+    hits = _hits(page, analysed.terms if analysed else (), image_text)
     # Only text-only queries have a measured type; the others are named by what they hold.
     label = kind or ("text+image" if use_text else "image")
     for hit in hits:
@@ -226,7 +226,7 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
         unavailable=run.unavailable,
         weights=weights,
         took_ms=int((time.monotonic() - started) * 1000),
-        ocr_text=ocr_text,
+        ocr_text=image_text,
         reranker=reranker,
         fusion=method,
         query_type=kind or "",

@@ -3,7 +3,7 @@
 Configured by RERANKER_MODEL (a local directory, `package:` path or hub-cache id, loaded
 through sentence-transformers' CrossEncoder; nothing is downloaded). Without one, or when
 it cannot be loaded, search keeps the fused order and says why — like any missing model.
-With RERANKER_URLS set, the model is a server's /rerank instead (embeddings/rerank_client.py).
+With RERANKER_URLS set, the model is a server's /rerank instead (embeddings/runtime/rerank_client.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.conf import settings
 
 from embeddings.encoders.base import ModelUnavailable
 from embeddings.encoders.weights import force_offline_hub, resolve_weights
-from embeddings.rerank_client import (
+from embeddings.runtime.rerank_client import (
     forget_http_rerankers,
     http_reranker_configured,
     http_reranker_state,

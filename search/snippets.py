@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.utils.html import escape
 
-from embeddings.documents import build_item_text, split_parts
+from embeddings.text.documents import build_item_text, split_parts
 from items.models import Item
 
 CONTEXT = 90  # characters shown around the first match

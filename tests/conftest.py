@@ -16,9 +16,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from embeddings.models import EmbeddingSpace, JobState, ProcessingJob, Stage
-from embeddings.pipeline import run_job
-from embeddings.registry import forget
-from embeddings.spaces import create_space
+from embeddings.processing.pipeline import run_job
+from embeddings.runtime.registry import forget
+from embeddings.vectors.spaces import create_space
 from items.models import Item, ItemKind, Language, Status
 from items.services import add_image, create_item
 from search import embedding_cache
@@ -44,7 +44,7 @@ def media_root(tmp_path_factory) -> Iterator[Path]:
 @pytest.fixture(autouse=True)
 def fresh_corpus_statistics() -> None:
     """BM25's corpus statistics are cached per process; every test builds its own."""
-    from embeddings.lexical import forget_stats
+    from embeddings.text.lexical import forget_stats
 
     forget_stats()
 

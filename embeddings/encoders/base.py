@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 if TYPE_CHECKING:
-    from embeddings.model_identity import ModelIdentity
+    from embeddings.runtime.model_identity import ModelIdentity
 
 
 class ModelUnavailable(Exception):

@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
-from embeddings.replicas import ReplicaPool
+from embeddings.runtime.replicas import ReplicaPool
 
 logger = logging.getLogger(__name__)
 

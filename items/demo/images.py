@@ -18,6 +18,8 @@ RGB = tuple[int, int, int]
 Point = tuple[float, float]
 Box = tuple[float, float, float, float]
 Stops = Sequence[tuple[float, RGB]]
+# What ImageDraw accepts as a colour (PIL._typing._Ink, which is private).
+Ink = float | tuple[int, ...] | str
 
 # ImageDraw does not anti-alias shapes, so diagrams and product shots are drawn at this
 # multiple of their output size and reduced; edges and thin lines come out smooth.
@@ -152,46 +154,92 @@ class Pen:
     def w(self, width: float) -> int:
         return max(1, round(width * self.scale))
 
-    def line(self, points: Sequence[Point], fill: object, width: float = 2) -> None:
+    def line(self, points: Sequence[Point], fill: Ink, width: float = 2) -> None:
         pts = [self.p(*pt) for pt in points]
         self.draw.line(pts, fill=fill, width=self.w(width), joint="curve")
 
     def polygon(
-        self, points: Sequence[Point], fill: object = None, **kw: object
+        self,
+        points: Sequence[Point],
+        fill: Ink | None = None,
+        *,
+        outline: Ink | None = None,
+        width: float | None = None,
     ) -> None:
-        self._outline(kw)
-        self.draw.polygon([self.p(*pt) for pt in points], fill=fill, **kw)
-
-    def ellipse(self, box: Box, fill: object = None, **kw: object) -> None:
-        self._outline(kw)
-        self.draw.ellipse(self.box(box), fill=fill, **kw)
-
-    def circle(
-        self, center: Point, radius: float, fill: object = None, **kw: object
-    ) -> None:
-        x, y = center
-        self.ellipse((x - radius, y - radius, x + radius, y + radius), fill, **kw)
-
-    def rect(self, box: Box, fill: object = None, **kw: object) -> None:
-        self._outline(kw)
-        self.draw.rectangle(self.box(box), fill=fill, **kw)
-
-    def rounded(
-        self, box: Box, radius: float, fill: object = None, **kw: object
-    ) -> None:
-        self._outline(kw)
-        self.draw.rounded_rectangle(
-            self.box(box), radius=radius * self.scale, fill=fill, **kw
+        self.draw.polygon(
+            [self.p(*pt) for pt in points],
+            fill=fill,
+            outline=outline,
+            width=self._outline_width(width),
         )
 
-    def arc(
-        self, box: Box, start: float, end: float, fill: object, width: float
+    def ellipse(
+        self,
+        box: Box,
+        fill: Ink | None = None,
+        *,
+        outline: Ink | None = None,
+        width: float | None = None,
     ) -> None:
+        self.draw.ellipse(
+            self.box(box), fill=fill, outline=outline, width=self._outline_width(width)
+        )
+
+    def circle(
+        self,
+        center: Point,
+        radius: float,
+        fill: Ink | None = None,
+        *,
+        outline: Ink | None = None,
+        width: float | None = None,
+    ) -> None:
+        x, y = center
+        self.ellipse(
+            (x - radius, y - radius, x + radius, y + radius),
+            fill,
+            outline=outline,
+            width=width,
+        )
+
+    def rect(
+        self,
+        box: Box,
+        fill: Ink | None = None,
+        *,
+        outline: Ink | None = None,
+        width: float | None = None,
+    ) -> None:
+        self.draw.rectangle(
+            self.box(box), fill=fill, outline=outline, width=self._outline_width(width)
+        )
+
+    def rounded(self, box: Box, radius: float, fill: Ink | None = None) -> None:
+        self.draw.rounded_rectangle(
+            self.box(box), radius=radius * self.scale, fill=fill
+        )
+
+    def arc(self, box: Box, start: float, end: float, fill: Ink, width: float) -> None:
         self.draw.arc(self.box(box), start, end, fill=fill, width=self.w(width))
 
-    def pieslice(self, box: Box, start: float, end: float, **kw: object) -> None:
-        self._outline(kw)
-        self.draw.pieslice(self.box(box), start, end, **kw)
+    def pieslice(
+        self,
+        box: Box,
+        start: float,
+        end: float,
+        *,
+        fill: Ink | None = None,
+        outline: Ink | None = None,
+        width: float | None = None,
+    ) -> None:
+        self.draw.pieslice(
+            self.box(box),
+            start,
+            end,
+            fill=fill,
+            outline=outline,
+            width=self._outline_width(width),
+        )
 
     def text(
         self,
@@ -200,7 +248,7 @@ class Pen:
         size: float,
         *,
         style: str = "gothic",
-        fill: object = INK,
+        fill: Ink = INK,
         anchor: str = "la",
     ) -> None:
         self.draw.text(
@@ -230,9 +278,9 @@ class Pen:
         fill = _gradient(mask.size, stops, horizontal=horizontal)
         self.image.paste(fill, (x0, y0), mask)
 
-    def _outline(self, kw: dict[str, object]) -> None:
-        if "width" in kw:
-            kw["width"] = self.w(float(kw["width"]))  # type: ignore[arg-type]
+    def _outline_width(self, width: float | None) -> int:
+        """An outline width in output pixels; Pillow's own default (1) when not given."""
+        return 1 if width is None else self.w(width)
 
 
 def _canvas(width: int, height: int, color: RGB = WHITE) -> Pen:
@@ -1050,9 +1098,11 @@ def headphones(*, color: RGB, accent: RGB, label: str, seed: int) -> bytes:
             ((495, 380, 595, 590), (450, 395, 518, 575)),
         ):
             p.ellipse(cushion, fill=(44, 44, 48))
-            p.gradient(
-                shell, _cylinder(color), lambda m, s=shell: m.ellipse(s, fill=255)
-            )
+
+            def shell_mask(m: Pen, box: Box = shell) -> None:
+                m.ellipse(box, fill=255)
+
+            p.gradient(shell, _cylinder(color), shell_mask)
             x0, y0, x1, y1 = shell
             p.ellipse((x0 + 16, y0 + 34, x1 - 16, y1 - 34), outline=accent, width=4)
             p.text(
@@ -1325,8 +1375,15 @@ def scanned_page(
             [(PAGE_MARGIN, y), (width - PAGE_MARGIN, y)], fill=(90, 90, 96), width=2
         )
     y += 44
-    for line in _wrap(heading, "myeongjo-bold", 48, text_w):
-        pen.text((width / 2, y), line, 48, style="myeongjo-bold", fill=ink, anchor="mt")
+    for heading_line in _wrap(heading, "myeongjo-bold", 48, text_w):
+        pen.text(
+            (width / 2, y),
+            heading_line,
+            48,
+            style="myeongjo-bold",
+            fill=ink,
+            anchor="mt",
+        )
         y += 66
     y += 8
     pen.line([(width / 2 - 200, y), (width / 2 + 200, y)], fill=ink, width=3)

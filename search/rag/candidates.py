@@ -15,10 +15,10 @@ from functools import lru_cache
 from django.db import connection
 from django.urls import reverse
 
-from embeddings import lexical
-from embeddings.documents import build_item_text
-from embeddings.fulltext import TEXT_SEARCH_CONFIG
-from embeddings.korean import HANGUL, analyze
+from embeddings.text import lexical
+from embeddings.text.documents import build_item_text
+from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
+from embeddings.text.korean import HANGUL, analyze
 from search.analysis import AnalysedQuery
 from search.rag.passages import PageIndex, PageRange, split_text
 

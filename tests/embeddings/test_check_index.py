@@ -23,7 +23,7 @@ from embeddings.models import (
     SearchDocument,
     Stage,
 )
-from embeddings.registry import forget
+from embeddings.runtime.registry import forget
 from items.models import ItemFile
 from items.services import add_file, add_image
 from tests.conftest import make_image_bytes, render_lines

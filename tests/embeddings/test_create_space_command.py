@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from embeddings.models import EmbeddingSpace, ProcessingJob
-from embeddings.registry import forget
+from embeddings.runtime.registry import forget
 from tests.fake_model_server import free_port_url
 
 pytestmark = pytest.mark.django_db

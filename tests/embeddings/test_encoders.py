@@ -11,8 +11,8 @@ from PIL import Image
 from embeddings.encoders.base import ModelUnavailable
 from embeddings.encoders.fingerprint import FingerprintEncoder, phash_bits
 from embeddings.models import EmbeddingSpace
-from embeddings.registry import build_encoder
-from embeddings.vectors import InvalidVector, check_vectors
+from embeddings.runtime.registry import build_encoder
+from embeddings.vectors.store import InvalidVector, check_vectors
 from tests.conftest import make_image_bytes, render_lines
 
 

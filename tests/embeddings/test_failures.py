@@ -14,15 +14,15 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django import db
 from django.utils import timezone
 
-from embeddings import jobs, pipeline
 from embeddings.encoders.base import ModelMisconfigured, ModelUnavailable
 from embeddings.encoders.open_clip_model import OpenClipEncoder
-from embeddings.failures import FailureKind, PoisonInput, classify_failure
 from embeddings.models import EmbeddingSpace, JobState, ProcessingJob, Stage
-from embeddings.ocr import OcrFailed, OcrTimeout
-from embeddings.pipeline import run_job
-from embeddings.registry import forget
-from embeddings.spaces import create_space
+from embeddings.ocr.reader import OcrFailed, OcrTimeout
+from embeddings.processing import jobs, pipeline
+from embeddings.processing.failures import FailureKind, PoisonInput, classify_failure
+from embeddings.processing.pipeline import run_job
+from embeddings.runtime.registry import forget
+from embeddings.vectors.spaces import create_space
 from items.services import add_image
 from tests.conftest import render_lines
 
@@ -279,7 +279,7 @@ def test_missing_weights_still_wait_rather_than_fail(make_item, sent):
     run_job(row(item, Stage.OCR).pk)
     assert run_job(row(item, Stage.EMBED, space).pk) == "waiting"
     with pytest.raises(ModelUnavailable) as info:
-        from embeddings.registry import get_encoder
+        from embeddings.runtime.registry import get_encoder
 
         get_encoder(space)
     assert not isinstance(info.value, ModelMisconfigured)

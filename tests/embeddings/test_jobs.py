@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from embeddings import jobs
 from embeddings.models import EmbeddingSpace, JobState, ProcessingJob, Stage
-from embeddings.pipeline import run_job
+from embeddings.processing import jobs
+from embeddings.processing.pipeline import run_job
 
 pytestmark = pytest.mark.django_db
 

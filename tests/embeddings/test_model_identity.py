@@ -18,11 +18,11 @@ from embeddings import tasks
 from embeddings.checks import check_spaces
 from embeddings.encoders.open_clip_model import TEST_CONFIG_DIR
 from embeddings.health import describe_spaces
-from embeddings.model_identity import ModelChanged
 from embeddings.models import Embedding, EmbeddingSpace, JobState, ProcessingJob, Stage
-from embeddings.pipeline import embed_items
-from embeddings.registry import forget, get_encoder
-from embeddings.spaces import create_space
+from embeddings.processing.pipeline import embed_items
+from embeddings.runtime.model_identity import ModelChanged
+from embeddings.runtime.registry import forget, get_encoder
+from embeddings.vectors.spaces import create_space
 from items.services import add_image
 from search import embedding_cache
 from search.engine import SearchRequest, run_search

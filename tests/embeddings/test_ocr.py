@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from embeddings.ocr import OcrConfig, join_split_syllables, read_text
-from embeddings.ocr_quality import character_error_rate
+from embeddings.ocr.quality import character_error_rate
+from embeddings.ocr.reader import OcrConfig, join_split_syllables, read_text
 from tests.conftest import render_lines
 
 LINES = [

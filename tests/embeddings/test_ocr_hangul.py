@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw, ImageFont
 
-from embeddings.ocr_hangul import reread_latin_in_korean_lines, suspect_words
+from embeddings.ocr.hangul import reread_latin_in_korean_lines, suspect_words
 from tests.conftest import NANUM
 
 

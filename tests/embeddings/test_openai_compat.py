@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
-from embeddings.documents import build_item_text
 from embeddings.encoders.base import ModelUnavailable
-from embeddings.jobs import sweep_jobs
 from embeddings.models import Embedding, EmbeddingSpace, JobState, ProcessingJob, Stage
-from embeddings.registry import forget, get_encoder
-from embeddings.spaces import create_space
+from embeddings.processing.jobs import sweep_jobs
+from embeddings.runtime.registry import forget, get_encoder
+from embeddings.text.documents import build_item_text
+from embeddings.vectors.spaces import create_space
 from items.services import add_image
 from search import embedding_cache
 from tests.conftest import make_image_bytes
@@ -363,7 +363,7 @@ def test_batches_go_out_concurrently_and_come_back_in_input_order(fake_servers):
 def test_a_new_replica_re_embeds_nothing_and_a_new_instruction_re_embeds(
     fake_servers, make_item, run_pipeline
 ):
-    from embeddings.jobs import request_processing
+    from embeddings.processing.jobs import request_processing
 
     first, second = fake_servers(), fake_servers()
     space = remote_space(first.url)

@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.authtoken.models import Token
 
-from embeddings.jobs import sweep_jobs
 from embeddings.models import Embedding, EmbeddingSpace, JobState, ProcessingJob, Stage
-from embeddings.registry import forget
-from embeddings.spaces import create_space
+from embeddings.processing.jobs import sweep_jobs
+from embeddings.runtime.registry import forget
+from embeddings.vectors.spaces import create_space
 from search import embedding_cache
 from search.engine import SearchRequest, run_search
 

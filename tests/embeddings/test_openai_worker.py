@@ -8,8 +8,8 @@ import time
 import pytest
 
 from embeddings.models import Embedding, EmbeddingSpace, JobState, ProcessingJob, Stage
-from embeddings.spaces import create_space
 from embeddings.tasks import sweep_jobs
+from embeddings.vectors.spaces import create_space
 from items.services import create_item
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -11,9 +11,6 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from embeddings import pipeline
-from embeddings.documents import split_parts
-from embeddings.jobs import claim_job
 from embeddings.models import (
     Embedding,
     JobState,
@@ -22,8 +19,11 @@ from embeddings.models import (
     SearchDocument,
     Stage,
 )
-from embeddings.registry import forget
-from embeddings.reprocess import items_missing
+from embeddings.processing import pipeline
+from embeddings.processing.jobs import claim_job
+from embeddings.processing.reprocess import items_missing
+from embeddings.runtime.registry import forget
+from embeddings.text.documents import split_parts
 from items.models import Item, ItemFile, ItemImage, ItemKind, Language, Status
 from items.services import add_file, apply_checked_pdf, check_pdf_upload
 from tests.conftest import render_lines

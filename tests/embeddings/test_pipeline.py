@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 
-from embeddings import pipeline
 from embeddings.encoders.open_clip_model import OpenClipEncoder
 from embeddings.models import (
     Embedding,
@@ -20,7 +19,8 @@ from embeddings.models import (
     SearchDocument,
     Stage,
 )
-from embeddings.registry import forget
+from embeddings.processing import pipeline
+from embeddings.runtime.registry import forget
 from items.models import ItemImage
 from items.services import add_image
 from tests.conftest import make_image_bytes, render_lines
@@ -197,7 +197,7 @@ def test_test_only_space_is_refused_outside_tests(
 ):
     settings.EMBEDDINGS_ALLOW_TEST_MODELS = False
     with pytest.raises(Exception, match="refused outside tests"):
-        from embeddings.registry import build_encoder
+        from embeddings.runtime.registry import build_encoder
 
         build_encoder(test_clip_space)
 
@@ -242,7 +242,7 @@ def test_fingerprint_finds_a_reupload(make_item, run_pipeline):
     from PIL import Image
 
     from embeddings.encoders.fingerprint import phash_bits
-    from embeddings.vectors import nearest
+    from embeddings.vectors.store import nearest
 
     original = make_item(title="원본")
     add_image(

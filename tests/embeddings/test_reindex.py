@@ -17,8 +17,8 @@ from embeddings.models import (
     SearchDocument,
     Stage,
 )
-from embeddings.registry import forget
-from embeddings.reindex import plan_reindex, run_reindex, select_items
+from embeddings.processing.reindex import plan_reindex, run_reindex, select_items
+from embeddings.runtime.registry import forget
 from items.services import add_image
 from tests.conftest import make_image_bytes, render_lines
 from tests.factories import ItemImageFactory

@@ -7,10 +7,15 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from embeddings import jobs
-from embeddings.indexes import index_name
 from embeddings.models import Embedding, JobState, ProcessingJob, SpaceState
-from embeddings.spaces import activate_space, backfill_space, create_space, retire_space
+from embeddings.processing import jobs
+from embeddings.vectors.indexes import index_name
+from embeddings.vectors.spaces import (
+    activate_space,
+    backfill_space,
+    create_space,
+    retire_space,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +74,7 @@ def test_sweeper_releases_waiting_jobs_when_the_model_appears(
 ):
     import importlib.util
 
-    from embeddings.spaces import create_space
+    from embeddings.vectors.spaces import create_space
 
     weights = tmp_path / "minilm"  # not installed yet
     space = create_space(

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from embeddings import ocr
-from embeddings.ocr import OcrConfig, read_text
-from embeddings.text_presence import may_contain_text
+from embeddings.ocr import reader
+from embeddings.ocr.reader import OcrConfig, read_text
+from embeddings.ocr.text_presence import may_contain_text
 from tests.conftest import render_lines
 
 
@@ -53,8 +53,10 @@ def test_a_text_free_picture_is_classified_text_free():
 
 def test_a_text_free_picture_skips_tesseract(monkeypatch):
     calls = []
-    real = ocr._prepare
-    monkeypatch.setattr(ocr, "_prepare", lambda image: calls.append(1) or real(image))
+    real = reader._prepare
+    monkeypatch.setattr(
+        reader, "_prepare", lambda image: calls.append(1) or real(image)
+    )
     output = read_text(_photo_like(), config=OcrConfig.from_settings())
     assert output.skipped and output.text == "" and calls == []
 

@@ -10,7 +10,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from embeddings import jobs
 from embeddings.models import (
     Embedding,
     JobState,
@@ -19,6 +18,7 @@ from embeddings.models import (
     SearchDocument,
     Stage,
 )
+from embeddings.processing import jobs
 from items.models import Item
 from items.services import add_image, create_item
 from tests.admin_forms import item_inlines

@@ -94,7 +94,7 @@ def test_similar_items_come_from_the_items_own_vectors(corpus):
 
 def test_ocr_text_is_escaped_in_snippets(db, test_clip_space):
     from embeddings.models import OcrResult
-    from embeddings.pipeline import index_item
+    from embeddings.processing.pipeline import index_item
 
     item = create_item(title="Unsafe", body="", status=Status.PUBLISHED)
     add_image(item=item, upload=io.BytesIO(make_image_bytes()), filename="x.png")
@@ -208,7 +208,7 @@ def test_changing_a_model_invalidates_cached_query_vectors(corpus, test_clip_spa
     first = embed_query_text(test_clip_space, "머그컵")
     test_clip_space.options = {"seed": 3}
     test_clip_space.save()
-    from embeddings.registry import forget
+    from embeddings.runtime.registry import forget
 
     forget(test_clip_space)
     second = embed_query_text(test_clip_space, "머그컵")

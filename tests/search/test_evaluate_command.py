@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from embeddings.registry import forget
+from embeddings.runtime.registry import forget
 from items.models import Item, ItemKind, Language, Status
 from items.services import create_item
 from search import embedding_cache

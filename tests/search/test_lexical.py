@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from embeddings.documents import build_item_text
-from embeddings.fulltext import store_search_document
 from embeddings.models import SearchDocument, SearchTerm
+from embeddings.text.documents import build_item_text
+from embeddings.text.fulltext import store_search_document
 from items.models import Language
 from search import branches
 from search.analysis import analyse_query

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from embeddings.consistency import CHECKS, check_index
+from embeddings.processing.consistency import CHECKS, check_index
 
 
 class Command(BaseCommand):

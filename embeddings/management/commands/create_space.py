@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from embeddings.models import Backend, EmbeddingSpace, Metric, Modality, SpaceState
-from embeddings.registry import probe_space
-from embeddings.spaces import backfill_space, create_space
+from embeddings.runtime.registry import probe_space
+from embeddings.vectors.spaces import backfill_space, create_space
 
 
 class Command(BaseCommand):

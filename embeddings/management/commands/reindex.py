@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from embeddings.jobs import maintained_spaces
 from embeddings.models import EmbeddingSpace, Stage
-from embeddings.reindex import plan_reindex, run_reindex, select_items
+from embeddings.processing.jobs import maintained_spaces
+from embeddings.processing.reindex import plan_reindex, run_reindex, select_items
 
 
 class Command(BaseCommand):

@@ -59,9 +59,9 @@ class Command(BaseCommand):
     def _process(self, item_ids: list[int]) -> None:
         from tqdm import tqdm
 
-        from embeddings.jobs import maintained_spaces
         from embeddings.models import Stage
-        from embeddings.reindex import run_reindex, select_items
+        from embeddings.processing.jobs import maintained_spaces
+        from embeddings.processing.reindex import run_reindex, select_items
 
         spaces = list(maintained_spaces())
         items = select_items(

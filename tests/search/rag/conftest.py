@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from embeddings import lexical
-from embeddings.documents import build_item_text
-from embeddings.fulltext import store_search_document
+from embeddings.text import lexical
+from embeddings.text.documents import build_item_text
+from embeddings.text.fulltext import store_search_document
 from items.models import Item, ItemKind, Language, Status
 from search import embedding_cache
 

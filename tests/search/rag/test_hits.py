@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from rest_framework.test import APIClient
 
-from embeddings.pdf_pages import render_item_pages
+from embeddings.processing.pdf_pages import render_item_pages
 from items.models import Item, ItemKind, Language
 from items.services import add_file
 from search.analysis import analyse_query

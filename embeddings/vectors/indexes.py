@@ -2,7 +2,7 @@
 
 Spaces differ in dimension, so the vector columns are untyped; an index per space casts
 its rows to the space's type (`vector::vector(384)`) and covers only `space_id = N`.
-Queries use the same cast (see `vectors.nearest`), so the planner picks the index.
+Queries use the same cast (see `store.nearest`), so the planner picks the index.
 """
 
 from __future__ import annotations

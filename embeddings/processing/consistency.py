@@ -20,9 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, FileField, OuterRef, Q
 from django.utils import timezone
 
-from embeddings import jobs
 from embeddings.encoders.base import ModelUnavailable
-from embeddings.model_identity import ModelChanged
 from embeddings.models import (
     Embedding,
     EmbeddingSpace,
@@ -33,9 +31,11 @@ from embeddings.models import (
     SpaceState,
     Stage,
 )
-from embeddings.registry import get_encoder
-from embeddings.reprocess import items_missing
-from embeddings.spaces import reembed_space
+from embeddings.processing import jobs
+from embeddings.processing.reprocess import items_missing
+from embeddings.runtime.model_identity import ModelChanged
+from embeddings.runtime.registry import get_encoder
+from embeddings.vectors.spaces import reembed_space
 from items.file_cleanup import referenced_names
 from items.models import Item, ItemFile, ItemImage
 
@@ -325,7 +325,7 @@ def find_failed_jobs() -> Finding:
 
 def find_changed_models() -> Finding:
     """Maintained spaces with vectors whose model, as loaded now, is not the one that
-    made them (embeddings/model_identity.py); each such model is loaded here to know."""
+    made them (embeddings/runtime/model_identity.py); each such model is loaded here to know."""
     finding = Finding()
     for space in jobs.maintained_spaces():
         if not Embedding.objects.filter(space=space).exists():

@@ -63,7 +63,7 @@ def transient_errors() -> tuple[type[BaseException], ...]:
 def timeout_errors() -> tuple[type[BaseException], ...]:
     from celery.exceptions import SoftTimeLimitExceeded
 
-    from embeddings.ocr import OcrTimeout
+    from embeddings.ocr.reader import OcrTimeout
 
     return (SoftTimeLimitExceeded, OcrTimeout, TimeoutError)
 
@@ -91,7 +91,7 @@ def classify_failure(exc: BaseException) -> Failure:
 
 
 def _describe(exc: BaseException) -> str:
-    from embeddings.ocr import OcrFailed
+    from embeddings.ocr.reader import OcrFailed
 
     if isinstance(exc, PoisonInput | OcrFailed):  # their messages say what went wrong
         return str(exc)

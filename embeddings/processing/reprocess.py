@@ -19,7 +19,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Left, Length
 
-from embeddings.jobs import maintained_spaces, request_processing
 from embeddings.models import (
     Embedding,
     EmbeddingSpace,
@@ -27,7 +26,8 @@ from embeddings.models import (
     SearchDocument,
     Stage,
 )
-from embeddings.pdf_pages import MIN_TEXT_LAYER_CHARS
+from embeddings.processing.jobs import maintained_spaces, request_processing
+from embeddings.processing.pdf_pages import MIN_TEXT_LAYER_CHARS
 from items.models import Item, ItemFile, ItemImage
 
 

@@ -3,7 +3,7 @@
 Request `{"model", "query", "documents": [...]}`; answer `{"results": [{"index",
 "relevance_score"}]}`. TEI's native `/rerank` takes `texts` and answers a bare list of
 `{"index", "score"}`: set RERANKER_DOCUMENTS_FIELD=texts, both answers are read. Replicas,
-retries and the circuit breaker are the embedding spaces' (embeddings/replicas.py).
+retries and the circuit breaker are the embedding spaces' (embeddings/runtime/replicas.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from embeddings.encoders.base import ModelUnavailable
-from embeddings.replicas import ProviderRejectedInput, ReplicaPool
+from embeddings.runtime.replicas import ProviderRejectedInput, ReplicaPool
 
 _lock = threading.Lock()
 _pools: dict[tuple, ReplicaPool] = {}

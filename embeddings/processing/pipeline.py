@@ -17,12 +17,7 @@ from dataclasses import dataclass
 from django.db import close_old_connections, connection, transaction
 from PIL import Image
 
-from embeddings import jobs
-from embeddings.documents import ItemText, build_item_text
 from embeddings.encoders.base import Encoder, ModelMisconfigured, ModelUnavailable
-from embeddings.failures import PoisonInput, classify_failure
-from embeddings.fulltext import store_search_document
-from embeddings.model_identity import check_encoder_for_write
 from embeddings.models import (
     Embedding,
     EmbeddingSpace,
@@ -30,14 +25,19 @@ from embeddings.models import (
     SearchDocument,
     Stage,
 )
-from embeddings.ocr import OcrConfig, OcrFailed, OcrTimeout, read_text
-from embeddings.pdf_pages import (
+from embeddings.ocr.reader import OcrConfig, OcrFailed, OcrTimeout, read_text
+from embeddings.processing import jobs
+from embeddings.processing.failures import PoisonInput, classify_failure
+from embeddings.processing.pdf_pages import (
     has_text_layer,
     pending_pages,
     render_item_pages,
 )
-from embeddings.registry import get_encoder
-from embeddings.vectors import InvalidVector, check_vectors, to_bit_string
+from embeddings.runtime.model_identity import check_encoder_for_write
+from embeddings.runtime.registry import get_encoder
+from embeddings.text.documents import ItemText, build_item_text
+from embeddings.text.fulltext import store_search_document
+from embeddings.vectors.store import InvalidVector, check_vectors, to_bit_string
 from items.models import Item, ItemFile, ItemImage
 
 logger = logging.getLogger(__name__)

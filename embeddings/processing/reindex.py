@@ -15,10 +15,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from embeddings.encoders.base import ModelMisconfigured, ModelUnavailable
-from embeddings.jobs import record_outcome
 from embeddings.models import EmbeddingSpace, JobState, Stage
-from embeddings.pipeline import STAGES, StageWork, embed_items
-from embeddings.reprocess import items_missing
+from embeddings.processing.jobs import record_outcome
+from embeddings.processing.pipeline import STAGES, StageWork, embed_items
+from embeddings.processing.reprocess import items_missing
 from items.models import Item
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
-from embeddings.failures import PoisonInput
+from embeddings.processing.failures import PoisonInput
 from items.models import Item, ItemFile, ItemImage
 from items.uploads import build_thumbnail
 

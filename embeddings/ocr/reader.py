@@ -7,7 +7,7 @@ Debian Korean fonts, clean and degraded (docs/benchmarks.md): with the re-read b
 previous default, chosen on the demo pages) had 2.8 % / 2.9 % and a 6.6 % CER on pages
 rotated by 2°, and modes 3 and 11 dropped 31 and 58 lines. Otsu binarisation and 2×
 upscaling did not help (2.1 % and 2.4 % degraded) and are not applied. Korean words that
-`kor+eng` reads as Latin capitals are re-read with `kor` alone (embeddings/ocr_hangul.py):
+`kor+eng` reads as Latin capitals are re-read with `kor` alone (embeddings/ocr/hangul.py):
 that took mode 6 from 3.3 % to 1.9 % CER on a first sample. tesseract's Korean model
 also tends to put spaces between the syllables of a word ("태 양 광"); runs of single
 syllables are joined back, and words it is unsure of (confidence below 30) are dropped as
@@ -28,8 +28,8 @@ from django.conf import settings
 from PIL import Image, ImageOps
 
 from embeddings.encoders.base import ModelUnavailable
-from embeddings.ocr_hangul import reread_latin_in_korean_lines
-from embeddings.text_presence import may_contain_text
+from embeddings.ocr.hangul import reread_latin_in_korean_lines
+from embeddings.ocr.text_presence import may_contain_text
 
 # Bumped whenever the post-processing changes what OCR returns, so stored results are redone.
 PIPELINE_VERSION = 3
@@ -49,7 +49,7 @@ class OcrFailed(Exception):
 
 class OcrTimeout(OcrFailed):
     """tesseract ran past OCR_TIMEOUT_SECONDS and was killed: maybe a busy machine, so
-    the job is retried (embeddings/failures.py), unlike an image tesseract cannot read."""
+    the job is retried (embeddings/processing/failures.py), unlike an image tesseract cannot read."""
 
 
 class OcrUnavailable(ModelUnavailable):
@@ -113,7 +113,7 @@ def read_text(
     """OCR one image; lines are kept in reading order, words joined by single spaces.
 
     An image that shows no text-like rows (a photo) returns empty text without running
-    tesseract (embeddings/text_presence.py); `skipped` says so.
+    tesseract (embeddings/ocr/text_presence.py); `skipped` says so.
     """
     import pytesseract
 

@@ -265,7 +265,7 @@ def _rerun_if_requested_again(job: ProcessingJob) -> None:
 
 def fail_job(job: ProcessingJob, *, error: str, retry: bool = True) -> None:
     """Record a failure; with `retry` (errors that can heal), retry with exponential
-    backoff until attempts run out, otherwise fail now (embeddings/failures.py)."""
+    backoff until attempts run out, otherwise fail now (embeddings/processing/failures.py)."""
     error = error[:4000]
     if not _this_run(job).exists():
         # Re-requested while running: the new request gets a fresh run and attempts.
@@ -300,7 +300,7 @@ def wait_for_model(job: ProcessingJob, *, reason: str) -> None:
 
 def _misconfigured(space: EmbeddingSpace) -> bool:
     from embeddings.encoders.base import ModelMisconfigured, ModelUnavailable
-    from embeddings.registry import get_encoder
+    from embeddings.runtime.registry import get_encoder
 
     try:
         get_encoder(space)  # cached by the probe just made: no second load
@@ -321,7 +321,7 @@ class SweepReport:
 
 def sweep_jobs() -> SweepReport:
     """Recover from lost workers, lost messages and models that became available."""
-    from embeddings.registry import probe_space
+    from embeddings.runtime.registry import probe_space
 
     now = timezone.now()
     lost = ProcessingJob.objects.filter(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 import numpy as np
 from django.db import models
 from django.db.models import Func
@@ -9,6 +11,15 @@ from django.db.models.functions import Cast
 from pgvector.django import BitField, CosineDistance, HammingDistance, VectorField
 
 from embeddings.models import Embedding, EmbeddingSpace, Metric
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class Distance(TypedDict):
+    """The annotation `nearest` and `with_distance` add to each embedding row."""
+
+    distance: float
 
 
 class InvalidVector(ValueError):
@@ -50,8 +61,8 @@ def nearest(
     query: np.ndarray,
     *,
     k: int,
-    queryset: models.QuerySet | None = None,
-) -> models.QuerySet[Embedding]:
+    queryset: models.QuerySet[Embedding] | None = None,
+) -> models.QuerySet[WithAnnotations[Embedding, Distance]]:
     """Embeddings of `space` ordered by distance to `query`, with the distance annotated.
 
     The cast to a typed column matches the expression of the space's partial HNSW index.
@@ -60,8 +71,11 @@ def nearest(
 
 
 def with_distance(
-    space: EmbeddingSpace, query: np.ndarray, *, queryset: models.QuerySet | None = None
-) -> models.QuerySet:  # of Embedding, annotated with `distance` (unparametrised for it)
+    space: EmbeddingSpace,
+    query: np.ndarray,
+    *,
+    queryset: models.QuerySet[Embedding] | None = None,
+) -> models.QuerySet[WithAnnotations[Embedding, Distance]]:
     """Embeddings of `space` with their distance to `query` annotated (no ordering: for
     scoring known candidates exactly, where no index scan is wanted)."""
     rows = (queryset if queryset is not None else Embedding.objects).filter(space=space)

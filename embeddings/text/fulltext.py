@@ -7,10 +7,10 @@ from dataclasses import astuple
 
 from django.db import connection, transaction
 
-from embeddings.documents import ItemText
-from embeddings.korean import analyze
-from embeddings.lexical import postings_sql
 from embeddings.models import SearchDocument
+from embeddings.text.documents import ItemText
+from embeddings.text.korean import analyze
+from embeddings.text.lexical import postings_sql
 from items.models import Item
 
 # English stemming for Latin words; Korean morphemes (already analysed) pass through.

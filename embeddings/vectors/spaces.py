@@ -7,10 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
-from embeddings.indexes import ensure_space_index
-from embeddings.jobs import request_processing
 from embeddings.models import Embedding, EmbeddingSpace, SpaceState, Stage
-from embeddings.registry import forget, get_encoder
+from embeddings.processing.jobs import request_processing
+from embeddings.runtime.registry import forget, get_encoder
+from embeddings.vectors.indexes import ensure_space_index
 from items.models import Item
 
 # Spaces a new installation starts with. The CLIP space is active but reports itself

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from embeddings.backends import build_encoder
 from embeddings.encoders.base import Encoder, ModelUnavailable
-from embeddings.model_identity import check_loaded_model, matches_recorded
 from embeddings.models import EmbeddingSpace
+from embeddings.runtime.backends import build_encoder
+from embeddings.runtime.model_identity import check_loaded_model, matches_recorded
 
 logger = logging.getLogger(__name__)
 

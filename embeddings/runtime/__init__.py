@@ -1,0 +1,1 @@
+"""Encoders at run time: which backend builds one, loading once, model identity, HTTP models."""

@@ -1,0 +1,1 @@
+"""Vectors: space lifecycle, per-space HNSW indexes, checks and nearest-neighbour queries."""
