@@ -1,8 +1,10 @@
 """A training-free image fingerprint: a 256-bit DCT perceptual hash (pHash).
 
-Not semantic: it finds the same picture again (re-uploads, crops of a few percent,
-re-compression, resizing, small colour changes) by Hamming distance, and needs no weights,
-so image → image search keeps working where no CLIP model is installed.
+Not semantic: it finds the same picture again (re-uploads, re-compression, resizing,
+small colour changes) by Hamming distance, and needs no weights, so image → image search
+keeps working where no CLIP model is installed. Besides the whole frame, each image gets
+hashes of 10 windows (`window_hashes`, stored as WindowHash rows): crops and screenshots
+of a picture are found through the window they cover (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ class FingerprintEncoder(Encoder):
             else np.zeros((0, self.dimension), dtype=bool)
         )
 
+    def encode_windows(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return (
+            np.stack([window_hashes(image) for image in images])
+            if images
+            else np.zeros((0, len(WINDOWS), self.dimension), dtype=bool)
+        )
+
 
 # Windows hashed besides the whole frame, as (left, top, side) fractions of width and
 # height: the centre and the four corners at 80 % and 60 % of each side. A crop of the
@@ -89,6 +98,13 @@ def window_hashes(image: Image.Image) -> np.ndarray:
 # bench/fingerprint.py true matches of crops, rotations and screenshots lay at 0–80 and
 # unrelated pictures' nearest windows at 90–110; above it keypoints decide.
 TRUSTED_WINDOW_DISTANCE = 85
+
+
+# Beyond this window distance an image is not taken as a copy at all: the window branch
+# leaves it out, so an unrelated query image adds no fingerprint noise to fusion. True
+# copies lay at 0–80 (rotations up to ~90) and unrelated pictures' nearest windows at
+# 90–110 of 256 bits (bench/fingerprint.py); random bit strings differ by ~128.
+MATCH_WINDOW_DISTANCE = 100
 
 
 def window_distance(query: np.ndarray, stored: np.ndarray) -> int:
