@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from pgvector.django import BitField, VectorField
+from pgvector.django import BitField, HnswIndex, VectorField
 
 from items.models import Item, ItemImage
 
@@ -245,6 +245,14 @@ class WindowHash(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["embedding", "window"], name="window_hash_one_per_window"
+            )
+        ]
+        # One index for all fingerprint spaces' windows (their bits are all 256 long).
+        indexes = [
+            HnswIndex(
+                name="window_hash_bits_hnsw",
+                fields=["bits"],
+                opclasses=["bit_hamming_ops"],
             )
         ]
 

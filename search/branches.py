@@ -146,21 +146,26 @@ def window_branch(
     items: QuerySet[Item],
     window: int,
     exclude_item: int | None = None,
+    exact: bool = False,
 ) -> list[BranchHit]:
     """Nearest items of a fingerprint space by their images' region hashes: an image's
     distance is the smallest Hamming distance between any of the query's windows and any
     of its stored windows (WindowHash), so a crop of a stored picture matches the window
     it covers and a screenshot's inner window matches the whole stored frame. Window 0
     is the whole frame, so a copy is never farther than by whole-frame pHash; images
-    farther than MATCH_WINDOW_DISTANCE are no copies and are left out. An exact scan
-    (docs/benchmarks.md measures its cost per stored image)."""
+    farther than MATCH_WINDOW_DISTANCE are no copies and are left out.
+
+    Each query window's nearest stored windows come from the HNSW index over all
+    windows (iterative scan, so filters still yield enough rows); `exact` scans every
+    stored window instead (docs/benchmarks.md measures both)."""
     visible_sql, visible_params = items.order_by().values("pk").query.sql_with_params()
     where = f"e.item_id IN ({visible_sql})"
     params: list = list(visible_params)
     if exclude_item is not None:
         where += " AND e.item_id <> %s"
         params.append(exclude_item)
-    rows = _window_distances(
+    find = _window_distances if exact else _nearest_window_distances
+    rows = find(
         space,
         windows,
         where=where,
@@ -199,6 +204,41 @@ def _window_distances(
     values = [query, space.pk, *params]
     values += [within] if within is not None else []
     values += [limit] if limit is not None else []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return [(pk, int(distance)) for pk, distance in cursor.fetchall()]
+
+
+def _nearest_window_distances(
+    space: EmbeddingSpace,
+    windows: np.ndarray,
+    *,
+    where: str,
+    params: Sequence,
+    limit: int,
+    within: int,
+) -> list[tuple[int, int]]:
+    """As `_window_distances`, from the `limit` × 3 nearest stored windows of each query
+    window (HNSW): an image's distance is its best window found, nearest first."""
+    sql = f"""
+        SELECT e.item_id, min(n.distance) AS distance
+        FROM unnest(%s::bit(256)[]) AS q(bits)
+        CROSS JOIN LATERAL (
+            SELECT w.embedding_id, w.bits <~> q.bits AS distance
+            FROM embeddings_windowhash w
+            JOIN embeddings_embedding e ON e.id = w.embedding_id
+            WHERE e.space_id = %s AND e.source = 'image' AND {where}
+            ORDER BY w.bits <~> q.bits
+            LIMIT %s
+        ) n
+        JOIN embeddings_embedding e ON e.id = n.embedding_id
+        GROUP BY e.item_id
+        HAVING min(n.distance) <= %s
+        ORDER BY distance, e.item_id
+        LIMIT %s
+    """
+    query = [to_bit_string(bits) for bits in windows]
+    values = [query, space.pk, *params, limit * 3, within, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         return [(pk, int(distance)) for pk, distance in cursor.fetchall()]

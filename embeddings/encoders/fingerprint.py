@@ -79,9 +79,11 @@ WINDOWS = [(0.0, 0.0, 1.0)] + [
 
 def window_hashes(image: Image.Image) -> np.ndarray:
     """pHash bits of the whole frame and of each window in WINDOWS: (11, 256) booleans."""
-    width, height = image.size
+    # Grey once, then crop: the same pixels phash_bits would grey per crop.
+    grey = image.convert("L")
+    width, height = grey.size
     crops = [
-        image.crop(
+        grey.crop(
             (
                 round(left * width),
                 round(top * height),

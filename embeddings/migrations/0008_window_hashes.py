@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import pgvector.django.bit
+import pgvector.django.indexes
 from django.db import migrations, models
 
 # Django 5.2 cascades deletes in Python; the database does it here, so deleting
@@ -48,6 +49,13 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(
                         fields=("embedding", "window"),
                         name="window_hash_one_per_window",
+                    )
+                ],
+                "indexes": [
+                    pgvector.django.indexes.HnswIndex(
+                        fields=["bits"],
+                        name="window_hash_bits_hnsw",
+                        opclasses=["bit_hamming_ops"],
                     )
                 ],
             },
