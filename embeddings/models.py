@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from pgvector.django import BitField, VectorField
+from pgvector.django import BitField, HnswIndex, VectorField
 
 from items.models import Item, ItemImage
 
@@ -159,6 +159,11 @@ class EmbeddingSpace(models.Model):
         return self.modality in (Modality.TEXT, Modality.BOTH)
 
     @property
+    def stores_windows(self) -> bool:
+        """Whether each image also gets region hashes (WindowHash): fingerprint spaces."""
+        return self.backend == Backend.FINGERPRINT
+
+    @property
     def column(self) -> str:
         return "bits" if self.metric == Metric.HAMMING else "vector"
 
@@ -212,6 +217,47 @@ class Embedding(models.Model):
     def __str__(self) -> str:
         what = f"image {self.image_id}" if self.image_id else "text"
         return f"{self.space_id}: item {self.item_id} {what}"
+
+
+class WindowHash(models.Model):
+    """The pHash of one region of an image's fingerprint (window index into
+    `embeddings.encoders.fingerprint.WINDOWS`; 0 is the whole frame).
+
+    Written with its embedding, deleted with it (and so with its image). A crop or a
+    screenshot of a stored picture is near the window it mostly covers, so image search
+    in a fingerprint space ranks images by the smallest distance between any window of
+    the query and any stored window (search/branches.py `window_branch`).
+    """
+
+    # The database cascades (ON DELETE CASCADE, migration 0008), not Django: deleting
+    # embeddings stays one fast DELETE, and its rows never have to be loaded first.
+    embedding = models.ForeignKey(
+        Embedding,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the unique (embedding, window) index leads with it
+        related_name="windows",
+    )
+    window = models.PositiveSmallIntegerField()
+    bits = BitField(length=256)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["embedding", "window"], name="window_hash_one_per_window"
+            )
+        ]
+        # One index for all fingerprint spaces' windows (their bits are all 256 long).
+        indexes = [
+            HnswIndex(
+                name="window_hash_bits_hnsw",
+                fields=["bits"],
+                opclasses=["bit_hamming_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"window {self.window} of embedding {self.embedding_id}"
 
 
 class OcrResult(models.Model):

@@ -21,11 +21,17 @@ from django.db.models import CharField, QuerySet, Value
 from PIL import Image
 
 from embeddings.encoders.base import ModelUnavailable
+from embeddings.encoders.fingerprint import MATCH_WINDOW_DISTANCE
 from embeddings.models import Embedding, EmbeddingSpace, Metric, SearchDocument
 from embeddings.runtime.registry import get_encoder
 from embeddings.text import lexical
 from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
-from embeddings.vectors.store import check_vectors, nearest, with_distance
+from embeddings.vectors.store import (
+    check_vectors,
+    nearest,
+    to_bit_string,
+    with_distance,
+)
 from items.models import Item
 from search import embedding_cache
 from search.fusion import BranchHit
@@ -138,6 +144,111 @@ def vector_branch(
     return [BranchHit(item_id=i, score=_similarity(space, d)) for i, d in ranked]
 
 
+def window_branch(
+    *,
+    space: EmbeddingSpace,
+    windows: np.ndarray,
+    items: QuerySet[Item],
+    window: int,
+    exclude_item: int | None = None,
+    exact: bool = False,
+) -> list[BranchHit]:
+    """Nearest items of a fingerprint space by their images' region hashes: an image's
+    distance is the smallest Hamming distance between any of the query's windows and any
+    of its stored windows (WindowHash), so a crop of a stored picture matches the window
+    it covers and a screenshot's inner window matches the whole stored frame. Window 0
+    is the whole frame, so a copy is never farther than by whole-frame pHash; images
+    farther than MATCH_WINDOW_DISTANCE are no copies and are left out.
+
+    Each query window's nearest stored windows come from the HNSW index over all
+    windows (iterative scan, so filters still yield enough rows); `exact` scans every
+    stored window instead (docs/benchmarks.md measures both)."""
+    visible_sql, visible_params = items.order_by().values("pk").query.sql_with_params()
+    where = f"e.item_id IN ({visible_sql})"
+    params: list = list(visible_params)
+    if exclude_item is not None:
+        where += " AND e.item_id <> %s"
+        params.append(exclude_item)
+    find = _window_distances if exact else _nearest_window_distances
+    rows = find(
+        space,
+        windows,
+        where=where,
+        params=params,
+        limit=window,
+        within=MATCH_WINDOW_DISTANCE,
+    )
+    return [BranchHit(item_id=i, score=_similarity(space, d)) for i, d in rows]
+
+
+def _window_distances(
+    space: EmbeddingSpace,
+    windows: np.ndarray,
+    *,
+    where: str,
+    params: Sequence,
+    limit: int | None = None,
+    within: int | None = None,
+) -> list[tuple[int, int]]:
+    """(item id, smallest window distance) of the space's images passing `where` (and
+    no farther than `within` bits), nearest first, in one statement."""
+    limit_sql = "LIMIT %s" if limit is not None else ""
+    having_sql = "HAVING min(w.bits <~> q.bits) <= %s" if within is not None else ""
+    sql = f"""
+        SELECT e.item_id, min(w.bits <~> q.bits) AS distance
+        FROM embeddings_windowhash w
+        JOIN embeddings_embedding e ON e.id = w.embedding_id
+        CROSS JOIN unnest(%s::bit(256)[]) AS q(bits)
+        WHERE e.space_id = %s AND e.source = 'image' AND {where}
+        GROUP BY e.item_id
+        {having_sql}
+        ORDER BY distance, e.item_id
+        {limit_sql}
+    """
+    query = [to_bit_string(bits) for bits in windows]
+    values = [query, space.pk, *params]
+    values += [within] if within is not None else []
+    values += [limit] if limit is not None else []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return [(pk, int(distance)) for pk, distance in cursor.fetchall()]
+
+
+def _nearest_window_distances(
+    space: EmbeddingSpace,
+    windows: np.ndarray,
+    *,
+    where: str,
+    params: Sequence,
+    limit: int,
+    within: int,
+) -> list[tuple[int, int]]:
+    """As `_window_distances`, from the `limit` × 3 nearest stored windows of each query
+    window (HNSW): an image's distance is its best window found, nearest first."""
+    sql = f"""
+        SELECT e.item_id, min(n.distance) AS distance
+        FROM unnest(%s::bit(256)[]) AS q(bits)
+        CROSS JOIN LATERAL (
+            SELECT w.embedding_id, w.bits <~> q.bits AS distance
+            FROM embeddings_windowhash w
+            JOIN embeddings_embedding e ON e.id = w.embedding_id
+            WHERE e.space_id = %s AND e.source = 'image' AND {where}
+            ORDER BY w.bits <~> q.bits
+            LIMIT %s
+        ) n
+        JOIN embeddings_embedding e ON e.id = n.embedding_id
+        GROUP BY e.item_id
+        HAVING min(n.distance) <= %s
+        ORDER BY distance, e.item_id
+        LIMIT %s
+    """
+    query = [to_bit_string(bits) for bits in windows]
+    values = [query, space.pk, *params, limit * 3, within, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return [(pk, int(distance)) for pk, distance in cursor.fetchall()]
+
+
 @dataclass(frozen=True)
 class VectorProbe:
     """A vector branch's query, kept so other candidates can be scored against it."""
@@ -145,6 +256,8 @@ class VectorProbe:
     space: EmbeddingSpace
     vector: np.ndarray
     source: str  # "text" or "image": which stored vectors the branch searched
+    # A window branch's query windows: candidates are scored by window distance.
+    windows: np.ndarray | None = None
 
 
 def vector_scores(
@@ -153,10 +266,21 @@ def vector_scores(
     """Exact similarity to each probe of the given items' stored vectors (an item's best
     image when it has several): what score fusion fills in for candidates a
     nearest-neighbour branch did not return. One statement for all probes (UNION ALL
-    of exact distance scans over known ids; no index scan)."""
+    of exact distance scans over known ids; no index scan), and one per window probe
+    (a fingerprint space's window distance, as `window_branch` ranks)."""
     parts = []
+    best: dict[str, dict[int, float]] = {name: {} for name in probes}
     for name, (probe, item_ids) in probes.items():
         if not item_ids:
+            continue
+        if probe.windows is not None:
+            found = _window_distances(
+                probe.space,
+                probe.windows,
+                where="e.item_id = ANY(%s)",
+                params=[list(item_ids)],
+            )
+            best[name] = {i: _similarity(probe.space, d) for i, d in found}
             continue
         rows = Embedding.objects.filter(
             space=probe.space, source=probe.source, item_id__in=list(item_ids)
@@ -167,13 +291,12 @@ def vector_scores(
             .values_list("probe", "item_id", "distance")
         )
     if not parts:
-        return {}
+        return best if any(best.values()) else {}
     query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    best: dict[str, dict[int, float]] = {name: {} for name in probes}
     for name, item_id, distance in query:
         similarity = _similarity(probes[name][0].space, distance)
-        found = best[name]
-        found[item_id] = max(similarity, found.get(item_id, similarity))
+        scores = best[name]
+        scores[item_id] = max(similarity, scores.get(item_id, similarity))
     return best
 
 
@@ -222,3 +345,28 @@ def embed_query_image(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray |
     vector = check_vectors(raw, space=space, count=1)[0]
     embedding_cache.put(key, vector)
     return vector
+
+
+def embed_query_windows(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray | None:
+    """The query image's region hashes in a fingerprint space (11 × 256 bits), or None
+    if the space's encoder has none."""
+    key = embedding_cache.cache_key(
+        space_id=space.pk,
+        signature=space.model_signature,
+        kind="windows",
+        payload=image_bytes,
+    )
+    cached = embedding_cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        encoder = get_encoder(space)
+        with Image.open(io.BytesIO(image_bytes)) as picture:
+            raw = encoder.encode_windows([picture.convert("RGB")])
+    except ModelUnavailable:
+        return None
+    if raw is None:
+        return None
+    windows = check_vectors(raw[0], space=space, count=len(raw[0]))
+    embedding_cache.put(key, windows)
+    return windows

@@ -240,17 +240,26 @@ def similar_items(
     across modalities in shared spaces."""
     items = visible_items(user, Filters())
     lists: dict[str, list] = {}
-    own = Embedding.objects.filter(
-        item=item, space__state=SpaceState.ACTIVE
-    ).select_related("space")
+    own = (
+        Embedding.objects.filter(item=item, space__state=SpaceState.ACTIVE)
+        .select_related("space")
+        .prefetch_related("windows")
+    )
     for embedding in own:
         space = embedding.space
         vector = _stored_vector(embedding)
         targets = ["image", "text"] if space.modality == "both" else [embedding.source]
+        windows = _stored_windows(embedding)
         for target in targets:
             name = f"{space.name}:{embedding.source}>{target}"
             if embedding.image_id:
                 name += f"#{embedding.image_id}"
+            if windows is not None:
+                lists[name] = branches.window_branch(
+                    space=space, windows=windows, items=items, window=k * 3,
+                    exclude_item=item.pk,
+                )  # fmt: skip
+                continue
             lists[name] = branches.vector_branch(
                 space=space, vector=vector, source=target, items=items, window=k * 3,
                 exclude_item=item.pk,
@@ -297,7 +306,27 @@ def _space_branches(space, request, items, use_text, use_image, run: _Run) -> No
     if image_vector is not None:
         if space.metric == Metric.HAMMING:
             targets = ["image"]  # fingerprints exist for images only
+        windows = (
+            branches.embed_query_windows(space, request.image)
+            if space.stores_windows
+            else None
+        )
+        if windows is not None:
+            _add_window_branch(space, image_vector, windows, request, items, run)
+            return
         _add_vector_branches(space, image_vector, "image", targets, request, items, run)
+
+
+def _add_window_branch(space, vector, windows, request, items, run: _Run) -> None:
+    """A fingerprint space's image branch, ranked by window distance (crops, borders);
+    named like the vector branch it replaces, `<space>:image>image`."""
+    name = f"{space.name}:image>image"
+    run.add(name, "image", branches.window_branch(
+        space=space, windows=windows, items=items, window=request.window,
+    ))  # fmt: skip
+    run.probes[name] = branches.VectorProbe(
+        space=space, vector=vector, source="image", windows=windows
+    )
 
 
 def _blend(text_vector, image_vector, text_share: float):
@@ -426,6 +455,16 @@ def _stored_vector(embedding: Embedding):
     if embedding.space.metric == Metric.HAMMING:
         return np.array([c == "1" for c in str(embedding.bits)], dtype=bool)
     return np.asarray(embedding.vector, dtype=np.float32)
+
+
+def _stored_windows(embedding: Embedding):
+    """An image's stored region hashes (fingerprint spaces), or None if it has none."""
+    import numpy as np
+
+    rows = sorted(embedding.windows.all(), key=lambda row: row.window)
+    if not rows:
+        return None
+    return np.array([[c == "1" for c in str(row.bits)] for row in rows], dtype=bool)
 
 
 def _sort(fused: list[FusedHit], sort: str) -> list[FusedHit]:

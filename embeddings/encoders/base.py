@@ -53,3 +53,8 @@ class Encoder:
 
     def encode_texts(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} does not embed text")
+
+    def encode_windows(self, images: Sequence[Image.Image]) -> np.ndarray | None:
+        """Vectors of regions of each image, (images, windows, dimension), stored beside
+        the whole-frame vector so crops are found; None: this model has none."""
+        return None

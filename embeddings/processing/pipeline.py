@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from PIL import Image
 
 from embeddings.encoders.base import Encoder, ModelMisconfigured, ModelUnavailable
@@ -24,6 +25,7 @@ from embeddings.models import (
     OcrResult,
     SearchDocument,
     Stage,
+    WindowHash,
 )
 from embeddings.ocr.reader import OcrConfig, OcrFailed, OcrTimeout, read_text
 from embeddings.processing import jobs
@@ -189,7 +191,14 @@ def embed_items(
         pairs = images[start : start + batch_size]
         chunk = [inp for inp, _ in pairs]
         pictures = [_load_rgb(image) for _, image in pairs]
-        _store(space, chunk, encoder.encode_images(pictures), encoder=encoder)
+        windows = encoder.encode_windows(pictures) if space.stores_windows else None
+        _store(
+            space,
+            chunk,
+            encoder.encode_images(pictures),
+            encoder=encoder,
+            windows=windows,
+        )
         if on_batch:
             on_batch(len(chunk))
     for start in range(0, len(texts), batch_size):
@@ -209,17 +218,20 @@ def inputs_to_embed(
     space: EmbeddingSpace,
     wanted: Sequence[EmbeddingInput] | None = None,
 ) -> list[EmbeddingInput]:
-    """The inputs whose stored vector is missing or was computed from another input hash:
-    what `embed_items` encodes, and what a dry run counts."""
+    """The inputs whose stored vector is missing or was computed from another input hash
+    (or, in a space that stores region hashes, an image's are missing: vectors stored
+    before windows existed): what `embed_items` encodes, and what a dry run counts."""
     if wanted is None:
         wanted = [
             inp for item in items for inp in collect_inputs(item=item, space=space)
         ]
+    rows = Embedding.objects.filter(space=space, item__in=items)
+    if space.stores_windows:
+        windowed = WindowHash.objects.filter(embedding=OuterRef("pk"))
+        rows = rows.filter(Q(image__isnull=True) | Exists(windowed))
     stored = {
         (row.item_id, row.image_id): row.input_sha256
-        for row in Embedding.objects.filter(space=space, item__in=items).only(
-            "item_id", "image_id", "input_sha256"
-        )
+        for row in rows.only("item_id", "image_id", "input_sha256")
     }
     return [inp for inp in wanted if stored.get(_key(inp)) != inp.sha256]
 
@@ -267,24 +279,46 @@ def _load_rgb(image: ItemImage) -> Image.Image:
 
 
 def _store(
-    space: EmbeddingSpace, inputs: list[EmbeddingInput], vectors, *, encoder: Encoder
+    space: EmbeddingSpace,
+    inputs: list[EmbeddingInput],
+    vectors,
+    *,
+    encoder: Encoder,
+    windows=None,
 ) -> None:
+    """Write the vectors (and each image's region hashes, when given) in one transaction:
+    a stored vector always has its windows."""
     try:
         checked = check_vectors(vectors, space=space, count=len(inputs))
+        regions = (
+            [check_vectors(w, space=space, count=len(w)) for w in windows]
+            if windows is not None
+            else None
+        )
     except InvalidVector as exc:
         raise PoisonInput(f"space {space.name}: {exc}") from exc
     with transaction.atomic():
         # Under the space's row lock: never another model's vectors beside the stored.
         check_encoder_for_write(space=space, encoder=encoder)
-        for inp, vector in zip(inputs, checked, strict=True):
+        for index, (inp, vector) in enumerate(zip(inputs, checked, strict=True)):
             values = {"input_sha256": inp.sha256, "source": _source(inp)}
             if space.column == "bits":
                 values["bits"] = to_bit_string(vector)
             else:
                 values["vector"] = vector.tolist()
-            Embedding.objects.update_or_create(
+            row, _ = Embedding.objects.update_or_create(
                 space=space, item_id=inp.item_id, image=inp.image, defaults=values
             )
+            if regions is not None:
+                _store_windows(row, regions[index])
+
+
+def _store_windows(embedding: Embedding, regions) -> None:
+    WindowHash.objects.filter(embedding=embedding).delete()
+    WindowHash.objects.bulk_create(
+        WindowHash(embedding=embedding, window=number, bits=to_bit_string(bits))
+        for number, bits in enumerate(regions)
+    )
 
 
 def _delete_outdated(*, items: Sequence[Item], space: EmbeddingSpace, wanted) -> None:

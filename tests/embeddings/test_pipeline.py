@@ -266,3 +266,64 @@ def test_fingerprint_finds_a_reupload(make_item, run_pipeline):
     hits = list(nearest(space, query, k=2))
     assert hits[0].item_id == original.pk
     assert hits[0].distance < 30 < hits[1].distance
+
+
+def test_fingerprint_stores_window_hashes_with_its_vector(make_item, run_pipeline):
+    from PIL import Image
+
+    from embeddings.encoders.fingerprint import WINDOWS, window_hashes
+    from embeddings.vectors.store import to_bit_string
+
+    item = make_item(title="창 해시")
+    picture = make_image_bytes(size=(300, 200))
+    add_image(item=item, upload=io.BytesIO(picture), filename="a.png")
+    run_pipeline(item)
+
+    embedding = Embedding.objects.get(item=item, space__name="fingerprint")
+    stored = [str(row.bits) for row in embedding.windows.order_by("window")]
+    expected = window_hashes(Image.open(io.BytesIO(picture)).convert("RGB"))
+    assert stored == [to_bit_string(bits) for bits in expected]
+    assert len(stored) == len(WINDOWS)
+    assert stored[0] == str(embedding.bits)  # window 0 is the whole frame
+
+
+def test_unchanged_image_is_not_rehashed_and_missing_windows_are_filled(
+    make_item, run_pipeline, monkeypatch
+):
+    from embeddings.encoders.fingerprint import FingerprintEncoder
+    from embeddings.models import WindowHash
+
+    item = make_item(title="창 해시")
+    add_image(item=item, upload=io.BytesIO(make_image_bytes()), filename="a.png")
+    run_pipeline(item)
+    space = EmbeddingSpace.objects.get(name="fingerprint")
+    calls = []
+    real = FingerprintEncoder.encode_windows
+
+    def counting(self, images):
+        calls.append(len(images))
+        return real(self, images)
+
+    monkeypatch.setattr(FingerprintEncoder, "encode_windows", counting)
+
+    assert pipeline.embed_items(items=[item], space=space) == 0
+    assert calls == []
+    # A vector stored before windows existed (or without them) is embedded again.
+    WindowHash.objects.filter(embedding__item=item).delete()
+    assert pipeline.inputs_to_embed(items=[item], space=space)
+    assert pipeline.embed_items(items=[item], space=space) == 1
+    assert calls == [1]
+    assert WindowHash.objects.filter(embedding__item=item).count() == 11
+
+
+def test_deleting_an_item_drops_its_window_hashes(make_item, run_pipeline):
+    from embeddings.models import WindowHash
+
+    item = make_item(title="창 해시")
+    add_image(item=item, upload=io.BytesIO(make_image_bytes()), filename="a.png")
+    run_pipeline(item)
+    assert WindowHash.objects.filter(embedding__item=item).count() == 11
+
+    item.delete()
+
+    assert not WindowHash.objects.exists()

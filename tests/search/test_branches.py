@@ -1,0 +1,151 @@
+"""The fingerprint space's window branch: crops and screenshots find their original."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from PIL import Image, ImageDraw, ImageFilter
+
+from embeddings.encoders.fingerprint import phash_bits
+from embeddings.models import Embedding, EmbeddingSpace, WindowHash
+from embeddings.vectors.store import nearest
+from items.services import add_image
+from search import embedding_cache
+from search.engine import SearchRequest, run_search, similar_items
+from tests.conftest import process
+
+pytestmark = pytest.mark.django_db
+ANON = AnonymousUser()
+BRANCH = "fingerprint:image>image"
+TARGET = 3  # of the gallery's seeds 0–7: whole-frame pHash misses its crop and shot
+
+
+def photo(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
+    """A smooth colour field with a few soft shapes, fixed by `seed` (photo-like for
+    pHash: its structure is in the low frequencies)."""
+    rng = np.random.default_rng(seed)
+    field = rng.uniform(0, 255, (4, 5, 3)).astype(np.uint8)
+    image = Image.fromarray(field).resize(size, Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(image)
+    for _ in range(8):
+        x, y = rng.integers(0, size[0]), rng.integers(0, size[1])
+        r = int(rng.integers(30, 90))
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        shape = draw.ellipse if rng.random() < 0.5 else draw.rectangle
+        shape((x - r, y - r, x + r, y + r), fill=colour)
+    return image.filter(ImageFilter.GaussianBlur(3))
+
+
+def corner_crop(image: Image.Image, area: float) -> Image.Image:
+    """The top-left part of the picture that leaves out `area` of it."""
+    keep = (1 - area) ** 0.5
+    return image.crop((0, 0, round(image.width * keep), round(image.height * keep)))
+
+
+def screenshot(image: Image.Image) -> Image.Image:
+    """The picture at 70 % inside an image viewer: grey border, dark title bar."""
+    inner = image.resize((round(image.width * 0.7), round(image.height * 0.7)))
+    canvas = Image.new("RGB", (inner.width + 120, inner.height + 160), "#d6d6d6")
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, 0, canvas.width, 50), fill="#2d2d2d")
+    draw.text((20, 15), "photo.jpg - Image Viewer", fill="white")
+    canvas.paste(inner, (60, 90))
+    return canvas
+
+
+def png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def gallery(make_item) -> dict[int, int]:
+    """Eight stored photos, one item each, through the real pipeline: seed → item id."""
+    embedding_cache.clear()
+    items = {}
+    for seed in range(8):
+        item = make_item(title=f"사진 {seed}", body="")
+        add_image(
+            item=item, upload=io.BytesIO(png(photo(seed))), filename=f"{seed}.png"
+        )
+        process(item)
+        items[seed] = item.pk
+    return items
+
+
+def whole_frame_first(query: Image.Image) -> int:
+    """The item whole-frame pHash alone ranks first (the vector branch before windows)."""
+    space = EmbeddingSpace.objects.get(name="fingerprint")
+    return nearest(space, phash_bits(query), k=1).get().item_id
+
+
+@pytest.mark.parametrize(
+    "perturb",
+    [lambda im: corner_crop(im, 0.30), screenshot],
+    ids=["30 % corner crop", "screenshot with a border"],
+)
+def test_a_crop_or_screenshot_finds_its_original_first(gallery, perturb):
+    query = perturb(photo(TARGET))
+    # The property windows add: whole-frame pHash ranks another picture first.
+    assert whole_frame_first(query) != gallery[TARGET]
+
+    response = run_search(SearchRequest(image=png(query), mode="image"), user=ANON)
+
+    ranked = [item_id for item_id, _ in response.branches[BRANCH]]
+    assert ranked[0] == gallery[TARGET]
+    assert response.hits[0].item.pk == gallery[TARGET]
+    assert response.hits[0].explain["branches"][BRANCH]["rank"] == 1
+
+
+def test_an_unrelated_picture_matches_nothing(gallery):
+    query = photo(100)
+
+    response = run_search(SearchRequest(image=png(query), mode="image"), user=ANON)
+
+    assert response.branches[BRANCH] == []
+    # Whole-frame pHash would have returned every stored picture.
+    space = EmbeddingSpace.objects.get(name="fingerprint")
+    assert len(nearest(space, phash_bits(query), k=10)) == 8
+
+
+def test_score_fusion_scores_candidates_by_window_distance(gallery):
+    query = corner_crop(photo(TARGET), 0.30)
+
+    response = run_search(
+        SearchRequest(image=png(query), mode="image", fusion="score"), user=ANON
+    )
+
+    assert response.hits[0].item.pk == gallery[TARGET]
+
+
+def test_similar_items_find_a_stored_crop_through_windows(gallery, make_item):
+    crop = make_item(title="잘라낸 사진", body="")
+    add_image(
+        item=crop,
+        upload=io.BytesIO(png(corner_crop(photo(TARGET), 0.30))),
+        filename="crop.png",
+    )
+    process(crop)
+
+    similar = similar_items(crop, user=ANON)
+
+    assert similar[0].item.pk == gallery[TARGET]
+    assert any(BRANCH in name for name in similar[0].explain["branches"])
+
+
+def test_deleting_an_image_drops_its_windows(gallery):
+    embedding = Embedding.objects.get(
+        item_id=gallery[TARGET], space__name="fingerprint"
+    )
+    assert WindowHash.objects.filter(embedding=embedding).count() == 11
+    image = embedding.image
+    assert image is not None
+
+    image.delete()
+
+    assert not WindowHash.objects.filter(embedding_id=embedding.pk).exists()
+    assert WindowHash.objects.count() == 7 * 11
