@@ -19,28 +19,18 @@ import argparse
 import io
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from stack import Redis, Worker, free_port, wait_for, wait_for_worker  # noqa: E402
+
 VAR = ROOT / "var" / "drills"
 PREFIX = "drill-"
-QUEUES = ",".join(PREFIX + q for q in ("ocr", "embed", "default"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
+QUEUES = [PREFIX + q for q in ("ocr", "embed", "default")]
 REDIS_PORT = free_port()
 os.environ.update(
     DJANGO_SETTINGS_MODULE="portal.settings",
@@ -54,90 +44,9 @@ os.environ.update(
 os.environ.pop("DATABASE_URL", None)
 
 
-class Redis:
-    """A private redis-server that the drill can stop and start again on the same port."""
-
-    def __init__(self) -> None:
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            sys.exit("redis-server is required (apt-get install redis-server)")
-        self.process = subprocess.Popen(
-            [binary, "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no",
-             "--bind", "127.0.0.1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for(lambda: _redis_answers(), "redis to answer", timeout=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-class Worker:
-    """`celery worker` in a process group of its own, so SIGKILL takes the pool with it."""
-
-    def __init__(self, name: str) -> None:
-        VAR.mkdir(parents=True, exist_ok=True)
-        self.log = open(VAR / f"worker-{name}.log", "ab")  # noqa: SIM115 - closed in stop
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=prefork",
-             "--concurrency=1", "-Q", QUEUES, "-n", f"{name}@%h", "--without-gossip",
-             "--without-mingle", "--loglevel=INFO"],
-            cwd=ROOT, env=dict(os.environ), stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        wait_for_worker()
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self.log.close()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.2)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def wait_for_worker(timeout: float = 120) -> None:
-    from celery.exceptions import TimeoutError as CeleryTimeout
-
-    from portal.tasks import ping
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            ping.apply_async(queue=f"{PREFIX}default").get(timeout=3)
-            return
-        except (CeleryTimeout, OSError, Exception):  # broker may still be coming back
-            time.sleep(0.5)
-    raise TimeoutError("the worker did not answer a ping")
+def start_worker(name: str) -> Worker:
+    """One prefork process on the drill's queues."""
+    return Worker(name, queues=QUEUES, log_dir=VAR)
 
 
 # ---- checks --------------------------------------------------------------------------
@@ -252,7 +161,7 @@ def drill_kill(worker: Worker) -> Worker:
     worker.kill()
     killed.refresh_from_db()
     check("kill: the row still says running after the kill", killed.state == "running")
-    worker = Worker("after-kill")
+    worker = start_worker("after-kill")
     saved = settings.JOB_STALE_RUNNING_SECONDS
     settings.JOB_STALE_RUNNING_SECONDS = 0  # as if the stale timeout had passed
     try:
@@ -302,7 +211,7 @@ def drill_redis(worker: Worker, redis: Redis, client) -> Worker:
         unsent.count() == ProcessingJob.objects.filter(item_id__in=ids).count(),
     )
     redis.start()
-    wait_for_worker()  # the worker reconnects by itself
+    wait_for_worker(queue=f"{PREFIX}default")  # the worker reconnects by itself
     report = jobs.sweep_jobs()
     check("redis: the sweeper sent them once Redis was back", report.sent >= len(ids),
           f"sent {report.sent}")  # fmt: skip
@@ -362,7 +271,7 @@ def main() -> int:
     args = parser.parse_args()
     chosen = args.drill or DRILLS
 
-    redis = Redis()
+    redis = Redis(REDIS_PORT)
     redis.start()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT,
                    check=True, env=dict(os.environ))  # fmt: skip
@@ -377,7 +286,7 @@ def main() -> int:
     )
     client = Client()
     client.force_login(editor)
-    worker = Worker("drill")
+    worker = start_worker("drill")
     try:
         if "kill" in chosen:
             worker = drill_kill(worker)

@@ -19,10 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -31,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
+from stack import ROOT, free_port, start_web, stop_group, wait_ready
 
 
 @dataclass
@@ -46,39 +41,6 @@ class Scenario:
 
     def pct(self, q: float) -> float:
         return float(np.percentile(self.latencies, q)) if self.latencies else 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DEBUG": "0", "PORT": str(port), "WEB_BIND": "127.0.0.1"}
-    env.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-    env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-    env["WEB_ACCESS_LOG"] = str(log)
-    # A benchmark, not a test of the API's rate limit (120 searches/min per client).
-    env["THROTTLE_SEARCH"] = "1000000/min"
-    return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "portal/gunicorn_conf.py",
-         "portal.wsgi:application"],
-        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-
-
-def wait_ready(url: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/health/ready", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(1)
-    raise SystemExit(f"{url} was not ready within {timeout:.0f} s")
 
 
 def request(url: str, body: dict | None) -> tuple[float, str | None]:
@@ -190,8 +152,7 @@ def main() -> None:
     if not url:
         port = free_port()
         log = ROOT / "var" / "bench-http-gunicorn.log"
-        log.parent.mkdir(exist_ok=True)
-        server = start_server(port, log)
+        server = start_web(port, log)
         url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url)
@@ -215,8 +176,7 @@ def main() -> None:
         print(f"chart: {args.png}")
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_group(server)
 
 
 if __name__ == "__main__":

@@ -229,7 +229,7 @@ class WindowHash(models.Model):
     the query and any stored window (search/branches.py `window_branch`).
     """
 
-    # The database cascades (ON DELETE CASCADE, migration 0008), not Django: deleting
+    # The database cascades (ON DELETE CASCADE, migration 0009), not Django: deleting
     # embeddings stays one fast DELETE, and its rows never have to be loaded first.
     embedding = models.ForeignKey(
         Embedding,

@@ -127,8 +127,12 @@ def vector_branch(
     # item's best.
     query = nearest(space, vector, k=window * 3, queryset=rows)
     ef_search = max(40, min(1000, window * 2))
-    if ef_search == settings.HNSW_EF_SEARCH:
-        # The connection's default (portal/settings.py): one statement, no transaction.
+    if ef_search <= settings.HNSW_EF_SEARCH:
+        # The connection's default (portal/settings.py) is enough: one statement, no
+        # transaction. A smaller window (similar items, k × 3) would save a little index
+        # work with a lower ef_search but cost BEGIN, SET and COMMIT round trips, and a
+        # transaction left idle whenever the thread waits for CPU (422 ms on item pages
+        # under load, bench/load_during_reindex.py).
         found = list(query.values_list("item_id", "distance"))
     else:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -92,6 +92,34 @@ def test_similar_items_come_from_the_items_own_vectors(corpus):
     assert corpus.photo.pk not in [hit.item.pk for hit in similar]
 
 
+def test_similar_items_search_vectors_without_a_transaction(corpus):
+    """A window whose ef_search is within the connection's default (similar items: k × 3)
+    is one statement; only a larger one opens a transaction for its own setting. An item
+    page under load must not leave connections idle in transaction
+    (bench/load_during_reindex.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from embeddings.models import Embedding
+    from items.models import Item
+    from search.branches import vector_branch
+
+    stored = Embedding.objects.select_related("space").get(
+        item=corpus.photo, space__name="test-clip", source="image"
+    )
+    vector = stored.vector
+    for window, own_setting in ((24, False), (100, False), (300, True)):
+        with CaptureQueriesContext(connection) as captured:
+            hits = vector_branch(space=stored.space, vector=vector, source="image",
+                                 items=Item.objects.all(), window=window)  # fmt: skip
+        sql = [q["sql"] for q in captured.captured_queries]
+        assert hits[0].item_id in (corpus.photo.pk, corpus.draft.pk)
+        sets = any("set_config('hnsw.ef_search'" in q for q in sql)
+        assert sets is own_setting, (window, sql)
+        if not own_setting:
+            assert len(sql) == 1, sql  # no SAVEPOINT / BEGIN, no SET: one statement
+
+
 def test_ocr_text_is_escaped_in_snippets(db, test_clip_space):
     from embeddings.models import OcrResult
     from embeddings.processing.pipeline import index_item
