@@ -47,7 +47,10 @@ ERRORS = {
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List items (published only, unless staff)", tags=["items"]
+        summary="List items (published only, unless staff)",
+        # 400: an offset past BoundedLimitOffsetPagination.max_offset.
+        responses={200: ItemSerializer(many=True), 400: ErrorSerializer},
+        tags=["items"],
     ),
     retrieve=extend_schema(
         summary="An item with images, OCR text and processing status",

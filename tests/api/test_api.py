@@ -276,3 +276,16 @@ def test_schema_and_local_docs_page(anon, db):
     docs = anon.get("/api/docs/")
     assert docs.status_code == 200
     assert b"drf_spectacular_sidecar/swagger-ui-dist" in docs.content  # served locally
+
+
+def test_list_limits_are_capped_and_huge_offsets_refused(anon, corpus):
+    # Found by a long schemathesis run: limit=2.3e20 reached PostgreSQL (a 500).
+    huge = "233704006185004597248"
+    capped = anon.get("/api/items/", {"limit": huge})
+    assert capped.status_code == 200
+    assert len(capped.json()["results"]) <= 100
+    refused = anon.get("/api/items/", {"offset": huge})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["param"] == "offset"
+    assert "at most 1000000" in refused.json()["error"]["message"]
+    assert anon.get("/api/jobs/", {"limit": huge}).status_code == 200
