@@ -354,7 +354,7 @@ class StageWork:
     per_space: bool
     pending: Callable[..., int]  # (*, item, space, force) -> units a run would do
     run: Callable[..., int]  # (*, item, space) -> units done
-    forget: Callable[..., None]  # (*, items, spaces) -> None
+    forget: Callable[..., None]  # (*, items, spaces) -> None: mark outputs stale
     # A chunked stage's run does a bounded part of the work; `run_all` (reindex) repeats
     # it, a worker continues the job in a new run (`run_job`).
     chunked: bool = False
@@ -385,10 +385,16 @@ def _run_pages(*, item: Item, space: EmbeddingSpace | None = None) -> int:
     return render_item_pages(item=item)
 
 
+# A forced reindex "forgets" by marking stored outputs stale rather than deleting them:
+# every writer upserts, so the old OCR, text and vectors keep answering searches until
+# the new ones replace them (deleting first took a batch's items out of the results for
+# as long as the batch ran, ~15 s under load: bench/load_during_reindex.py). Stale rows
+# left by an interrupted run are what check_index's superseded-vectors check repairs.
+
+
 def _forget_pages(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
-    files = ItemFile.objects.filter(item__in=list(items))
-    ItemImage.objects.filter(source_file__in=files).delete()
-    files.update(rendered_sha256="")
+    # The pages stage drops a file's old pages just before it renders them again.
+    ItemFile.objects.filter(item__in=list(items)).update(rendered_sha256="")
 
 
 def _pending_ocr(*, item: Item, space: EmbeddingSpace | None, force: bool) -> int:
@@ -411,15 +417,17 @@ def _pending_embed(*, item: Item, space: EmbeddingSpace | None, force: bool) -> 
 
 
 def _forget_ocr(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
-    OcrResult.objects.filter(image__item__in=list(items)).delete()
+    OcrResult.objects.filter(image__item__in=list(items)).update(input_sha256="")
 
 
 def _forget_index(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
-    SearchDocument.objects.filter(item__in=list(items)).delete()
+    SearchDocument.objects.filter(item__in=list(items)).update(input_sha256="")
 
 
 def _forget_embed(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
-    Embedding.objects.filter(item__in=list(items), space__in=list(spaces)).delete()
+    Embedding.objects.filter(item__in=list(items), space__in=list(spaces)).update(
+        input_sha256=""
+    )
 
 
 def _run_index(*, item: Item, space: EmbeddingSpace | None = None) -> int:

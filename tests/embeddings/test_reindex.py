@@ -188,3 +188,28 @@ def test_forced_dry_run_plans_exactly_the_forced_work(make_item):
     _plan_and_run()
     plan, work = _plan_and_run(force=True, stages=(Stage.INDEX, Stage.OCR))
     assert plan == work == {"ocr: images": 2, "index: items": 2}
+
+
+def test_a_forced_reindex_keeps_old_outputs_searchable_until_replaced(make_item):
+    from embeddings.processing.pipeline import STAGES
+
+    (item,) = make_items(make_item, 1)
+    reindex("--space", "fingerprint")
+    fingerprint = EmbeddingSpace.objects.get(name="fingerprint")
+    for stage in (Stage.OCR, Stage.INDEX, Stage.EMBED):
+        STAGES[stage].forget(items=[item], spaces=[fingerprint])
+    # Marked stale, not deleted: searches keep finding the item while it is redone.
+    assert SearchDocument.objects.get(item=item).input_sha256 == ""
+    assert set(
+        OcrResult.objects.filter(image__item=item).values_list(
+            "input_sha256", flat=True
+        )
+    ) == {""}
+    assert set(
+        Embedding.objects.filter(item=item, space=fingerprint).values_list(
+            "input_sha256", flat=True
+        )
+    ) == {""}
+    output = reindex("--space", "fingerprint")  # not forced: stale rows are work
+    assert "1 image(s) OCR'd" in output and "1 vector(s) in fingerprint" in output
+    assert SearchDocument.objects.get(item=item).input_sha256 != ""
