@@ -453,18 +453,22 @@ def _insert_documents(items, generated: list[Generated]) -> None:
     from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
 
     sql = f"""
-        INSERT INTO embeddings_searchdocument (item_id, text, tsv, input_sha256, updated_at)
+        INSERT INTO embeddings_searchdocument (item_id, text, tsv, input_sha256,
+            part_lengths, pages, updated_at)
         SELECT id, text,
                setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', title), 'A')
                || setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', body), 'B'),
-               'bench', now()
-        FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
-             AS rows(id, text, title, body)
+               'bench',
+               -- the layout the index stage stores (embeddings/text/documents.py)
+               jsonb_build_array(title_length, body_length, 0), '[]'::jsonb, now()
+        FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::int[], %s::int[])
+             AS rows(id, text, title, body, title_length, body_length)
     """
     step = 5000
     with connection.cursor() as cursor:
         for start in range(0, len(items), step):
             ids, texts, titles, bodies = [], [], [], []
+            title_lengths, body_lengths = [], []
             for item, g in zip(
                 items[start : start + step],
                 generated[start : start + step],
@@ -475,7 +479,11 @@ def _insert_documents(items, generated: list[Generated]) -> None:
                 texts.append(f"{g.title}\n{body}")
                 titles.append(_analysed(g.title))
                 bodies.append(_analysed(body))
-            cursor.execute(sql, [ids, texts, titles, bodies])
+                title_lengths.append(len(g.title))
+                body_lengths.append(len(body))
+            cursor.execute(
+                sql, [ids, texts, titles, bodies, title_lengths, body_lengths]
+            )
 
 
 def _copy_vectors(space, items, generated: list[Generated], image_of) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Value
 from PIL import Image
 
-from embeddings.encoders.base import ModelUnavailable
+from embeddings.encoders.base import Encoder, ModelUnavailable
 from embeddings.encoders.fingerprint import MATCH_WINDOW_DISTANCE
 from embeddings.models import Embedding, EmbeddingSpace, Metric, SearchDocument
 from embeddings.runtime.registry import get_encoder
@@ -310,67 +310,62 @@ def _similarity(space: EmbeddingSpace, distance: float) -> float:
     return round(1 - distance, 4)  # cosine distance → cosine similarity
 
 
-def embed_query_text(space: EmbeddingSpace, text: str) -> np.ndarray | None:
-    """The query text's vector in `space`, or None if the space's model is unavailable."""
-    payload = (space.query_prefix + text).encode()
+def _cached_query(
+    space: EmbeddingSpace,
+    *,
+    kind: str,
+    payload: bytes,
+    compute: Callable[[Encoder], np.ndarray | None],
+) -> np.ndarray | None:
+    """`compute(encoder)` for a query, through the query-embedding cache (keyed by the
+    space's model signature, the kind and the payload); None when the space's model is
+    unavailable or the encoder has no such output. ModelUnavailable is also raised
+    mid-call by a model server that went down (circuit open): the search goes on without
+    this space and says so."""
     key = embedding_cache.cache_key(
-        space_id=space.pk, signature=space.model_signature, kind="text", payload=payload
+        space_id=space.pk, signature=space.model_signature, kind=kind, payload=payload
     )
     cached = embedding_cache.get(key)
     if cached is not None:
         return cached
     try:
-        raw = get_encoder(space).encode_texts([space.query_prefix + text], query=True)
+        found = compute(get_encoder(space))
     except ModelUnavailable:
         return None
-    vector = check_vectors(raw, space=space, count=1)[0]
-    embedding_cache.put(key, vector)
-    return vector
+    if found is not None:
+        embedding_cache.put(key, found)
+    return found
+
+
+def embed_query_text(space: EmbeddingSpace, text: str) -> np.ndarray | None:
+    """The query text's vector in `space`, or None if the space's model is unavailable."""
+    query = space.query_prefix + text
+
+    def compute(encoder: Encoder) -> np.ndarray:
+        raw = encoder.encode_texts([query], query=True)
+        return check_vectors(raw, space=space, count=1)[0]
+
+    return _cached_query(space, kind="text", payload=query.encode(), compute=compute)
 
 
 def embed_query_image(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray | None:
-    key = embedding_cache.cache_key(
-        space_id=space.pk,
-        signature=space.model_signature,
-        kind="image",
-        payload=image_bytes,
-    )
-    cached = embedding_cache.get(key)
-    if cached is not None:
-        return cached
-    try:
-        encoder = get_encoder(space)
+    def compute(encoder: Encoder) -> np.ndarray:
         with Image.open(io.BytesIO(image_bytes)) as picture:
             raw = encoder.encode_images([picture.convert("RGB")])
-    except ModelUnavailable:
-        # Also raised mid-call by a model server that went down (circuit open): the
-        # search goes on without this space and says so.
-        return None
-    vector = check_vectors(raw, space=space, count=1)[0]
-    embedding_cache.put(key, vector)
-    return vector
+        return check_vectors(raw, space=space, count=1)[0]
+
+    return _cached_query(space, kind="image", payload=image_bytes, compute=compute)
 
 
 def embed_query_windows(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray | None:
     """The query image's region hashes in a fingerprint space (11 × 256 bits), or None
     if the space's encoder has none."""
-    key = embedding_cache.cache_key(
-        space_id=space.pk,
-        signature=space.model_signature,
-        kind="windows",
-        payload=image_bytes,
-    )
-    cached = embedding_cache.get(key)
-    if cached is not None:
-        return cached
-    try:
-        encoder = get_encoder(space)
+
+    def compute(encoder: Encoder) -> np.ndarray | None:
         with Image.open(io.BytesIO(image_bytes)) as picture:
             raw = encoder.encode_windows([picture.convert("RGB")])
-    except ModelUnavailable:
-        return None
-    if raw is None:
-        return None
-    windows = check_vectors(raw[0], space=space, count=len(raw[0]))
-    embedding_cache.put(key, windows)
-    return windows
+        if raw is None:
+            return None
+        return check_vectors(raw[0], space=space, count=len(raw[0]))
+
+    return _cached_query(space, kind="windows", payload=image_bytes, compute=compute)

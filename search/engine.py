@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 
 from embeddings.models import Embedding, EmbeddingSpace, Metric, SpaceState
 from embeddings.ocr.reader import OcrConfig, OcrFailed, read_text
@@ -488,6 +489,16 @@ def _hits(fused: list[FusedHit], terms, ocr_text: str) -> list[Hit]:
         .prefetch_related(cover_prefetch())
         .in_bulk([h.item_id for h in fused])
     )
+    # Documents indexed before their layout was stored (part_lengths is null until the
+    # item is indexed again) fall back to assembling the item's text: their images and
+    # OCR in two queries for all of them, not a query per hit.
+    unlaid = [
+        item
+        for item in items.values()
+        if getattr(getattr(item, "search_document", None), "part_lengths", None) is None
+    ]
+    if unlaid:
+        prefetch_related_objects(unlaid, "images__ocr")
     documents = {
         pk: getattr(getattr(item, "search_document", None), "text", None)
         for pk, item in items.items()

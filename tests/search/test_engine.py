@@ -363,3 +363,39 @@ def test_queries_with_an_image_keep_rrf_and_say_what_they_hold(corpus):
     assert (both.fusion, image.fusion) == ("rrf", "rrf")
     assert both.hits[0].explain["fusion"]["query_type"] == "text+image"
     assert image.hits[0].explain["fusion"]["query_type"] == "image"
+
+
+@pytest.mark.parametrize("laid_out", [True, False])
+def test_hit_assembly_queries_do_not_grow_with_the_hits(db, laid_out):
+    """With the text's layout stored, and for documents indexed before it was (their
+    images and OCR come in two queries for all hits, not one per hit)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from embeddings.models import SearchDocument
+    from embeddings.processing.pipeline import index_item
+
+    def make(n: int) -> None:
+        for _ in range(n):
+            item = create_item(title="Gasket kit", body="An impeller gasket.",
+                               status=Status.PUBLISHED, language="en")  # fmt: skip
+            add_image(
+                item=item, upload=io.BytesIO(make_image_bytes()), filename="g.png"
+            )
+            index_item(item=item)
+        if not laid_out:
+            SearchDocument.objects.update(part_lengths=None, pages=None)
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            hits = run_search(SearchRequest(text="gasket", mode="fts"), user=ANON).hits
+        assert all(h.explain["matched_terms"] for h in hits)
+        return len(captured.captured_queries), len(hits)
+
+    make(2)
+    count()  # warms what is cached between searches (corpus statistics, synonyms)
+    few_queries, few_hits = count()
+    make(6)
+    many_queries, many_hits = count()
+    assert (few_hits, many_hits) == (2, 8)
+    assert many_queries == few_queries
