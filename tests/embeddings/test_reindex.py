@@ -176,7 +176,8 @@ def test_dry_run_plans_exactly_the_work_the_run_does(make_item):
         "ocr: images": 2,  # fresh's image and half's late one
         "index: items": 2,
         "embed fingerprint: inputs": 2,
-        "embed e5-small: inputs": 2,
+        # half's and fresh's text vectors, and each one's single passage
+        "embed e5-small: inputs": 4,
     }
     # Afterwards everything is current: the plan is empty and so is the run.
     assert _plan_and_run() == ({}, {})
