@@ -358,12 +358,13 @@ def embed_query_image(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray |
 
 
 def embed_query_windows(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray | None:
-    """The query image's region hashes in a fingerprint space (11 × 256 bits), or None
-    if the space's encoder has none."""
+    """The query image's region hashes in a fingerprint space (its stored windows and
+    views turned back by a few degrees: 22 × 256 bits), or None if the space's encoder
+    has none."""
 
     def compute(encoder: Encoder) -> np.ndarray | None:
         with Image.open(io.BytesIO(image_bytes)) as picture:
-            raw = encoder.encode_windows([picture.convert("RGB")])
+            raw = encoder.encode_query_windows([picture.convert("RGB")])
         if raw is None:
             return None
         return check_vectors(raw[0], space=space, count=len(raw[0]))
