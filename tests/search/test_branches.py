@@ -8,7 +8,7 @@ import io
 import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
 from embeddings.encoders import fingerprint
 from embeddings.encoders.fingerprint import WINDOWS, phash_bits, window_distance
@@ -18,27 +18,12 @@ from items.services import add_image
 from search import embedding_cache
 from search.engine import SearchRequest, run_search, similar_items
 from tests.conftest import process
+from tests.factories import make_photo as photo
 
 pytestmark = pytest.mark.django_db
 ANON = AnonymousUser()
 BRANCH = "fingerprint:image>image"
 TARGET = 3  # of the gallery's seeds 0–7: whole-frame pHash misses its crop and shot
-
-
-def photo(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
-    """A smooth colour field with a few soft shapes, fixed by `seed` (photo-like for
-    pHash: its structure is in the low frequencies)."""
-    rng = np.random.default_rng(seed)
-    field = rng.uniform(0, 255, (4, 5, 3)).astype(np.uint8)
-    image = Image.fromarray(field).resize(size, Image.Resampling.BICUBIC)
-    draw = ImageDraw.Draw(image)
-    for _ in range(8):
-        x, y = rng.integers(0, size[0]), rng.integers(0, size[1])
-        r = int(rng.integers(30, 90))
-        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
-        shape = draw.ellipse if rng.random() < 0.5 else draw.rectangle
-        shape((x - r, y - r, x + r, y + r), fill=colour)
-    return image.filter(ImageFilter.GaussianBlur(3))
 
 
 def corner_crop(image: Image.Image, area: float) -> Image.Image:
