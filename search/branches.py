@@ -160,9 +160,11 @@ def window_branch(
     """Nearest items of a fingerprint space by their images' region hashes: an image's
     distance is the smallest Hamming distance between any of the query's windows and any
     of its stored windows (WindowHash), so a crop of a stored picture matches the window
-    it covers and a screenshot's inner window matches the whole stored frame. Window 0
-    is the whole frame, so a copy is never farther than by whole-frame pHash; images
-    farther than MATCH_WINDOW_DISTANCE are no copies and are left out.
+    it covers, a screenshot's inner window matches the whole stored frame, and a rotated
+    copy's view turned back (a search's query windows come from `query_window_hashes`)
+    matches it too. Window 0 is the whole frame, so a copy is never farther than by
+    whole-frame pHash; images farther than MATCH_WINDOW_DISTANCE are no copies and are
+    left out.
 
     Each query window's nearest stored windows come from the HNSW index over all
     windows (iterative scan, so filters still yield enough rows); `exact` scans every
