@@ -307,9 +307,11 @@ def window_branch(
     """Nearest items of a fingerprint space by their images' region hashes: an image's
     distance is the smallest Hamming distance between any of the query's windows and any
     of its stored windows (WindowHash), so a crop of a stored picture matches the window
-    it covers and a screenshot's inner window matches the whole stored frame. Window 0
-    is the whole frame, so a copy is never farther than by whole-frame pHash; images
-    farther than MATCH_WINDOW_DISTANCE are no copies and are left out.
+    it covers, a screenshot's inner window matches the whole stored frame, and a rotated
+    copy's view turned back (a search's query windows come from `query_window_hashes`)
+    matches it too. Window 0 is the whole frame, so a copy is never farther than by
+    whole-frame pHash; images farther than MATCH_WINDOW_DISTANCE are no copies and are
+    left out.
 
     Each query window's nearest stored windows come from the HNSW index over all
     windows (iterative scan, so filters still yield enough rows); `exact` scans every
@@ -511,12 +513,13 @@ def embed_query_image(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray |
 
 
 def embed_query_windows(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray | None:
-    """The query image's region hashes in a fingerprint space (11 × 256 bits), or None
-    if the space's encoder has none."""
+    """The query image's region hashes in a fingerprint space (its stored windows and
+    views turned back by a few degrees: 22 × 256 bits), or None if the space's encoder
+    has none."""
 
     def compute(encoder: Encoder) -> np.ndarray | None:
         with Image.open(io.BytesIO(image_bytes)) as picture:
-            raw = encoder.encode_windows([picture.convert("RGB")])
+            raw = encoder.encode_query_windows([picture.convert("RGB")])
         if raw is None:
             return None
         return check_vectors(raw[0], space=space, count=len(raw[0]))

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from PIL import Image
 
 from embeddings.encoders.base import Encoder, ModelMisconfigured, ModelUnavailable
+from embeddings.encoders.fingerprint import WINDOWS
 from embeddings.models import (
     Embedding,
     EmbeddingSpace,
@@ -241,15 +242,20 @@ def inputs_to_embed(
     wanted: Sequence[EmbeddingInput] | None = None,
 ) -> list[EmbeddingInput]:
     """The inputs whose stored vector is missing or was computed from another input hash
-    (or, in a space that stores region hashes, an image's are missing: vectors stored
-    before windows existed): what `embed_items` encodes, and what a dry run counts."""
+    (or, in a space that stores region hashes, an image's are missing or fewer than the
+    layout's: vectors stored before windows existed, or before a level was added): what
+    `embed_items` encodes, and what a dry run counts."""
     if wanted is None:
         wanted = [
             inp for item in items for inp in collect_inputs(item=item, space=space)
         ]
     rows = Embedding.objects.filter(space=space, item__in=items)
     if space.stores_windows:
-        windowed = WindowHash.objects.filter(embedding=OuterRef("pk"))
+        # An image's windows are written together, so having the layout's last one
+        # means having them all: one index probe instead of a count.
+        windowed = WindowHash.objects.filter(
+            embedding=OuterRef("pk"), window=len(WINDOWS) - 1
+        )
         rows = rows.filter(Q(image__isnull=True) | Exists(windowed))
     stored = {
         (row.item_id, row.image_id): row.input_sha256

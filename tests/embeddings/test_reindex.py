@@ -214,3 +214,21 @@ def test_a_forced_reindex_keeps_old_outputs_searchable_until_replaced(make_item)
     output = reindex("--space", "fingerprint")  # not forced: stale rows are work
     assert "1 image(s) OCR'd" in output and "1 vector(s) in fingerprint" in output
     assert SearchDocument.objects.get(item=item).input_sha256 != ""
+
+
+def test_reindex_rehashes_images_stored_with_the_old_window_layout(make_item):
+    """Images hashed with the 11 windows of before the 90 % level get all 16 from a plain
+    `reindex --space fingerprint` (no --force, no version bump); the rest are left."""
+    from embeddings.encoders.fingerprint import WINDOWS
+    from embeddings.models import WindowHash
+
+    old, current = make_items(make_item, 2)
+    reindex("--space", "fingerprint")
+    WindowHash.objects.filter(embedding__item=old, window__gte=11).delete()
+
+    output = reindex("--space", "fingerprint")
+
+    assert "1 vector(s) in fingerprint" in output
+    for item in (old, current):
+        windows = WindowHash.objects.filter(embedding__item=item)
+        assert windows.count() == len(WINDOWS)
