@@ -148,7 +148,9 @@ class SearchRequestSerializer(serializers.Serializer):
         choices=list(PRESETS), required=False, default=DEFAULT_PRESET
     )
     weights = serializers.DictField(
-        child=serializers.FloatField(min_value=0), required=False
+        child=serializers.FloatField(min_value=0),
+        required=False,
+        help_text='Branch name → weight (e.g. {"fts": 2}); 0 turns a branch off.',
     )
     rrf_k = serializers.IntegerField(
         required=False, min_value=0, max_value=1000, default=DEFAULT_RRF_K

@@ -10,6 +10,9 @@ result is shown in every hit's explanation.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from embeddings.text.korean import HANGUL
 
 KEYWORD = "keyword"
 QUESTION = "question"
@@ -30,3 +33,26 @@ def query_type(text: str) -> str:
     if len(words) > 1 and KOREAN_SENTENCE_END.search(words[-1]):
         return QUESTION
     return KEYWORD
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def query_language(text: str) -> str:
+    """ "ko" for a query with Hangul, "en" for one with Latin letters only, else ""."""
+    if HANGUL.search(text):
+        return "ko"
+    return "en" if _LATIN.search(text) else ""
+
+
+def is_cross_lingual(text: str, languages: Sequence[str]) -> bool:
+    """Whether the query asks in one language for items filtered to another (a Korean
+    question with the filter set to English): words rarely match across languages, so
+    the lexical branches mostly add noise there (docs/evaluation.md)."""
+    language = query_language(text)
+    return bool(
+        languages
+        and language
+        and language not in languages
+        and "mixed" not in languages
+    )
