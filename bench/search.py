@@ -420,6 +420,7 @@ def _load(size: int) -> dict[str, float]:
             "items_item",
             "items_itemimage",
             "embeddings_searchdocument",
+            "embeddings_identifiertoken",
             "embeddings_embedding",
         ):
             cursor.execute(f"VACUUM ANALYZE {table}")
@@ -451,6 +452,7 @@ def _insert_documents(items, generated: list[Generated]) -> None:
     from django.db import connection
 
     from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
+    from embeddings.text.identifiers import extract_identifiers
 
     sql = f"""
         INSERT INTO embeddings_searchdocument (item_id, text, tsv, input_sha256,
@@ -483,6 +485,17 @@ def _insert_documents(items, generated: list[Generated]) -> None:
                 body_lengths.append(len(body))
             cursor.execute(
                 sql, [ids, texts, titles, bodies, title_lengths, body_lengths]
+            )
+            # The identifier index, as store_search_document writes it.
+            token_items, tokens = [], []
+            for pk, text in zip(ids, texts, strict=True):
+                for token in extract_identifiers(text):
+                    token_items.append(pk)
+                    tokens.append(token)
+            cursor.execute(
+                "INSERT INTO embeddings_identifiertoken (item_id, token) "
+                "SELECT * FROM unnest(%s::bigint[], %s::text[])",
+                [token_items, tokens],
             )
 
 
@@ -673,13 +686,18 @@ def _exact(fn):
 
 
 def measure(size: int, args) -> tuple[list[Row], list[str]]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank
+    from django.contrib.postgres.search import (
+        SearchQuery,
+        SearchRank,
+        TrigramWordSimilarity,
+    )
     from django.db import connection
     from django.db.models import F
     from django.test.utils import CaptureQueriesContext
 
-    from embeddings.models import EmbeddingSpace, SearchDocument
+    from embeddings.models import EmbeddingSpace, IdentifierToken, SearchDocument
     from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
+    from embeddings.text.identifiers import normalise_identifier
     from search import branches, embedding_cache
     from search.analysis import analyse_query
     from search.engine import SearchRequest, _hits, _read_query_image, run_search
@@ -759,13 +777,67 @@ def measure(size: int, args) -> tuple[list[Row], list[str]]:
         f"{fts_row.p(50) / baseline.p(50):.1f}x the baseline's P50"
     ]
     code_queries = [replace(q, text=_topics()[q.topic].code) for q in queries]
-    ident = run(
-        "identifier branch (trigram, code query)",
-        lambda q: branches.identifier_branch(text=q.text, items=everything, window=100),
+    _ensure_old_identifier_index()
+
+    def old_identifier_branch(q) -> list:
+        # The branch before the identifier index (until 2026-12-03): trigram word
+        # similarity over every document's whole text, GIN trigram index on the text.
+        terms = branches.identifier_terms(q.text)
+        return list(
+            SearchDocument.objects.filter(
+                item__in=everything, text__trigram_word_similar=terms
+            )
+            .annotate(similarity=TrigramWordSimilarity(terms, "text"))
+            .order_by("-similarity", "item_id")
+            .values_list("item_id", "similarity")[:100]
+        )
+
+    def identifier(q) -> list:
+        return branches.identifier_branch(text=q.text, items=everything, window=100)
+
+    old_ident = run(
+        "identifier branch, old: trigram over full text (code query)",
+        old_identifier_branch,
         lambda q, hits: len(hits),
         each=code_queries,
     )
-    ident.notes = [f"{np.mean(ident.notes):.0f} hits"]
+    ident = run(
+        "identifier branch, token index (code query)",
+        identifier,
+        lambda q, hits: len(hits),
+        each=code_queries,
+    )
+    exact = [
+        sum(h.score == 1.0 for h in hits) for hits in ident.values
+    ]  # the code's own items
+    old_ident.notes = [f"{np.mean(old_ident.notes):.0f} hits"]
+    ident.notes = [
+        f"{np.mean(ident.notes):.0f} hits, {np.mean(exact):.0f} exact; "
+        f"{old_ident.p(95) / ident.p(95):.0f}x faster than the old P95; "
+        f"{_statements(lambda: identifier(code_queries[-1]))} SQL statement(s)"
+    ]
+    # One character changed (`MATH-100` → `MXTH-100`): no exact or prefix match, so
+    # the trigram lookup on the tokens runs.
+    typo_queries = [replace(q, text=_typo(q.text)) for q in code_queries]
+    typo = run(
+        "identifier branch, token index (code with a typo)",
+        identifier,
+        lambda q, hits: len(hits),
+        each=typo_queries,
+    )
+    found = [
+        bool(hits)
+        and IdentifierToken.objects.filter(
+            document_id=hits[0].item_id, token=normalise_identifier(q.text)
+        ).exists()
+        for hits, q in zip(typo.values, code_queries[WARMUP:], strict=True)
+    ]
+    typo.notes = [
+        f"{np.mean(typo.notes):.0f} hits; top hit holds the intended code in "
+        f"{np.mean(found):.0%} of queries"
+    ]
+    if args.identifier_only:
+        return rows, []
 
     def vector_rows(label, space, source, kind, items, window, k):
         def vec(q):
@@ -943,6 +1015,44 @@ def _explain(space, vector, source, items, window, *, exact, analyze) -> str:
 # --- output ----------------------------------------------------------------------------
 
 
+def _ensure_old_identifier_index() -> None:
+    """The trigram index over whole document texts that migration 0010 dropped: the
+    old identifier branch's baseline row needs it (built once per corpus)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND indexname = 'bench_old_text_trgm'"
+        )
+        if cursor.fetchone():
+            return
+        started = time.perf_counter()
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute(
+            "CREATE INDEX bench_old_text_trgm ON embeddings_searchdocument "
+            "USING gin (text gin_trgm_ops)"
+        )
+        cursor.execute("ANALYZE embeddings_searchdocument")
+    print(
+        f"  built the old full-text trigram index in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def _typo(code: str) -> str:
+    """The code with its second character replaced (`MATH-100` → `MXTH-100`)."""
+    return code[0] + "X" + code[2:]
+
+
+def _statements(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return len(captured)
+
+
 def _size_label(size: int) -> str:
     return f"{size // 1000}k" if size % 1000 == 0 else str(size)
 
@@ -1015,6 +1125,11 @@ def main() -> None:
     parser.add_argument("--image-model-ms", type=float, default=30.0)
     parser.add_argument("--plot", default=str(ROOT / "docs" / "bench-search.png"))
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument(
+        "--identifier-only",
+        action="store_true",
+        help="measure only the identifier branch rows (old vs token index); no plot",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -1062,7 +1177,7 @@ def main() -> None:
         print(_table({size: rows}) + "\n")
     if len(sizes) > 1:
         print(_table(results))
-    if not args.no_plot:
+    if not args.no_plot and not args.identifier_only:
         _plot(results, Path(args.plot))
         print(f"\nplot: {args.plot}")
     print(f"total {time.perf_counter() - started_all:.0f} s")
