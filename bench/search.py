@@ -282,7 +282,7 @@ def _analysed(text: str) -> str:
     return " ".join(_analyse_word(w) for w in text.split())
 
 
-def _use_schema(size: int) -> str:
+def _use_schema(size: int | str) -> str:
     """Point Django at schema bench_<size> (created if missing) of the bench database."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, connections
@@ -1015,6 +1015,114 @@ def _explain(space, vector, source, items, window, *, exact, analyze) -> str:
 # --- output ----------------------------------------------------------------------------
 
 
+def measure_long_documents(count: int, chars: int, queries: int) -> list[Row]:
+    """Old vs new identifier branch over `count` long documents (`chars` characters of
+    generated text each, ~8 PDF pages at 12,000) with part numbers in them: the case
+    where trigram matching over whole texts is slowest. Only items, search-document
+    texts and identifier tokens are stored (no tsvector, no vectors): nothing else is
+    measured. Schema bench_long_<count>_<chars>, rebuilt every run."""
+    from django.contrib.postgres.search import TrigramWordSimilarity
+    from django.db import connection
+    from django.utils import timezone
+
+    from embeddings.models import SearchDocument
+    from embeddings.text.identifiers import extract_identifiers
+    from items.models import Item
+    from search import branches
+    from search.filters import Filters, visible_items
+
+    schema = _use_schema(f"long_{count}_{chars}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+    _use_schema(f"long_{count}_{chars}")
+    _migrate()
+    rng = random.Random(5)
+    words = [w for ko, en in DOMAINS.values() for w in (ko + " " + en).split()]
+    # A catalogue of 2,000 part numbers in 20 families (`PMP-1000` … `VLV-1099`).
+    families = ["PMP", "VLV", "SEAL", "BRG", "MTR", "FLT", "CPL", "GSK", "BLT", "FLG"]
+    families += [f"{f}X" for f in families]
+    codes = [f"{f}-{1000 + n}" for f in families for n in range(100)]
+    started = time.perf_counter()
+    now = timezone.now()
+    items = Item.objects.bulk_create(
+        [
+            Item(kind="document", title=f"manual {i}", body="", status="published",
+                 published_at=now, language="mixed")
+            for i in range(count)
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    texts = []
+    for _ in items:
+        parts: list[str] = []
+        length = 0
+        while length < chars:
+            sentence = " ".join(rng.choice(words) for _ in range(12)) + "."
+            if rng.random() < 0.1:
+                sentence += f" 부품 {rng.choice(codes)}형, 교체 주기 1년."
+            parts.append(sentence)
+            length += len(sentence) + 1
+        texts.append(" ".join(parts))
+    with connection.cursor() as cursor:
+        ids = [item.pk for item in items]
+        cursor.execute(
+            "INSERT INTO embeddings_searchdocument (item_id, text, input_sha256, "
+            "part_lengths, pages, updated_at) "
+            "SELECT id, text, 'bench', jsonb_build_array(0, length(text), 0), "
+            "'[]'::jsonb, now() FROM unnest(%s::bigint[], %s::text[]) AS r(id, text)",
+            [ids, texts],
+        )
+        token_items, tokens = [], []
+        for pk, text in zip(ids, texts, strict=True):
+            for token in extract_identifiers(text):
+                token_items.append(pk)
+                tokens.append(token)
+        cursor.execute(
+            "INSERT INTO embeddings_identifiertoken (item_id, token) "
+            "SELECT * FROM unnest(%s::bigint[], %s::text[])",
+            [token_items, tokens],
+        )
+        for table in ("items_item", "embeddings_searchdocument"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("VACUUM ANALYZE embeddings_identifiertoken")
+    print(
+        f"  loaded {count} documents of {chars} characters, {len(tokens)} identifier "
+        f"rows, in {time.perf_counter() - started:.1f} s"
+    )
+    _ensure_old_identifier_index()
+    everything = visible_items(None, Filters())
+
+    def old_branch(text: str) -> list:
+        terms = branches.identifier_terms(text)
+        return list(
+            SearchDocument.objects.filter(
+                item__in=everything, text__trigram_word_similar=terms
+            )
+            .annotate(similarity=TrigramWordSimilarity(terms, "text"))
+            .order_by("-similarity", "item_id")
+            .values_list("item_id", "similarity")[:100]
+        )
+
+    def new_branch(text: str) -> list:
+        return branches.identifier_branch(text=text, items=everything, window=100)
+
+    asked = [rng.choice(codes) for _ in range(WARMUP + queries)]
+    rows = []
+    for name, fn in (
+        ("identifier branch, old: trigram over full text (long documents)", old_branch),
+        ("identifier branch, token index (long documents)", new_branch),
+    ):
+        row = Row(name)
+        for i, code in enumerate(asked):
+            seconds, value = _timed(lambda code=code, fn=fn: fn(code))
+            if i >= WARMUP:
+                row.times.append(seconds)
+                row.notes.append(len(value))
+        row.notes = [f"{np.mean(row.notes):.0f} hits"]
+        rows.append(row)
+    return rows
+
+
 def _ensure_old_identifier_index() -> None:
     """The trigram index over whole document texts that migration 0010 dropped: the
     old identifier branch's baseline row needs it (built once per corpus)."""
@@ -1126,6 +1234,13 @@ def main() -> None:
     parser.add_argument("--plot", default=str(ROOT / "docs" / "bench-search.png"))
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument(
+        "--long-documents",
+        default="",
+        metavar="COUNT,CHARS",
+        help="also time both identifier branches over COUNT documents of CHARS "
+        "characters (schema bench_long_COUNT_CHARS, rebuilt), e.g. 2000,12000",
+    )
+    parser.add_argument(
         "--identifier-only",
         action="store_true",
         help="measure only the identifier branch rows (old vs token index); no plot",
@@ -1175,6 +1290,11 @@ def main() -> None:
         for plan in plans:
             print(plan + "\n")
         print(_table({size: rows}) + "\n")
+    if args.long_documents:
+        count, chars = (int(n) for n in args.long_documents.split(","))
+        print(f"== {count} long documents (schema bench_long_{count}_{chars}) ==")
+        long_rows = measure_long_documents(count, chars, args.queries)
+        print(_table({count: long_rows}) + "\n")
     if len(sizes) > 1:
         print(_table(results))
     if not args.no_plot and not args.identifier_only:
