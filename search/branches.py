@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Value
 from PIL import Image
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
 from embeddings.encoders.fingerprint import MATCH_WINDOW_DISTANCE
-from embeddings.models import Embedding, EmbeddingSpace, Metric
+from embeddings.models import Embedding, EmbeddingSpace, Metric, Passage
 from embeddings.runtime.registry import get_encoder
 from embeddings.text import lexical
 from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
@@ -38,20 +39,90 @@ from search.fusion import BranchHit
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class BranchQuery:
+    """One branch's SQL, run alone or with the other branches of a search in one
+    statement (`run_together`): each search pays one round trip for all of them, not
+    one per branch. Rows are (item id, score or distance[, start, end]); `finish` turns
+    them into the branch's ranked hits."""
+
+    sql: str
+    params: Sequence
+    finish: Callable[[list[tuple]], list[BranchHit]]
+    columns: int = 2
+    # The hnsw.ef_search the query needs when above the connection's default, else 0.
+    ef_search: int = 0
+
+
+WIDTH = 4  # the widest branch row: item id, distance, passage start and end
+
+
+def run_together(queries: Sequence[BranchQuery]) -> list[list[BranchHit]]:
+    """Every query's hits, in order, from one statement (UNION ALL of the branches, each
+    tagged with its position; narrower rows padded with NULLs)."""
+    if not queries:
+        return []
+    parts: list[str] = []
+    params: list[object] = []
+    for position, query in enumerate(queries):
+        padding = ", NULL::integer" * (WIDTH - query.columns)
+        parts.append(f"SELECT {position}, b.*{padding} FROM ({query.sql}) AS b")
+        params.extend(query.params)
+    sql = "\nUNION ALL\n".join(parts)
+    ef_search = max(query.ef_search for query in queries)
+    rows: list[list[tuple]] = [[] for _ in queries]
+    if ef_search <= settings.HNSW_EF_SEARCH:
+        # The connection's default (portal/settings.py) is enough: one statement, no
+        # transaction. A smaller window (similar items, k × 3) would save a little index
+        # work with a lower ef_search but cost BEGIN, SET and COMMIT round trips, and a
+        # transaction left idle whenever the thread waits for CPU (422 ms on item pages
+        # under load, bench/load_during_reindex.py).
+        found = _fetch(sql, params)
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)]
+            )
+            found = _fetch(sql, params)
+    for position, *row in found:
+        rows[position].append(tuple(row[: queries[position].columns]))
+    return [query.finish(rows[i]) for i, query in enumerate(queries)]
+
+
+def _fetch(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def lexical_branch(
     *, scoring_text: str, constraint: str, items: QuerySet[Item], window: int
 ) -> list[BranchHit]:
+    query = lexical_query(
+        scoring_text=scoring_text, constraint=constraint, items=items, window=window
+    )
+    return run_together([query])[0] if query is not None else []
+
+
+def lexical_query(
+    *, scoring_text: str, constraint: str, items: QuerySet[Item], window: int
+) -> BranchQuery | None:
     """BM25 over the term rows (embeddings/text/lexical.py): any query term may match, rarer
     terms count more, long documents are normalised. `constraint` (phrases, exclusions)
     filters; it does not score. One statement: query terms come from the same tsvector
     analysis as the index and IDF from the posting lists' lengths; the corpus size and
     mean length are cached for a minute (lexical.corpus_stats). The CTEs are
     MATERIALIZED on purpose: inlined, the planner re-counted each term's postings once
-    per visible item."""
+    per visible item. None when the query has no terms to score."""
     if not scoring_text.strip():
-        return []
+        return None
+    try:
+        visible_sql, visible_params = (
+            items.order_by().values("pk").query.sql_with_params()
+        )
+    except EmptyResultSet:  # nothing is visible: nothing to score
+        return None
     count, mean_length = lexical.corpus_stats()
-    visible_sql, visible_params = items.order_by().values("pk").query.sql_with_params()
     constraint_sql = (
         f"AND d.tsv @@ to_tsquery('{TEXT_SEARCH_CONFIG}', %s)" if constraint else ""
     )
@@ -74,9 +145,10 @@ def lexical_branch(
     """
     params = [scoring_text, count, mean_length, *visible_params]
     params += [constraint] if constraint else []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, window])
-        rows = cursor.fetchall()
+    return BranchQuery(sql=sql, params=[*params, window], finish=_scored_hits)
+
+
+def _scored_hits(rows: list[tuple]) -> list[BranchHit]:
     return [BranchHit(item_id=pk, score=round(float(score), 4)) for pk, score in rows]
 
 
@@ -157,32 +229,101 @@ def vector_branch(
     exclude_item: int | None = None,
 ) -> list[BranchHit]:
     """Nearest items by their `source` ("text" or "image") vectors in `space`."""
+    query = vector_query(
+        space=space, vector=vector, source=source, items=items, window=window,
+        exclude_item=exclude_item,
+    )  # fmt: skip
+    return run_together([query])[0]
+
+
+def vector_query(
+    *,
+    space: EmbeddingSpace,
+    vector: np.ndarray,
+    source: str,
+    items: QuerySet[Item],
+    window: int,
+    exclude_item: int | None = None,
+) -> BranchQuery:
     rows = Embedding.objects.filter(space=space, source=source, item__in=items)
     if exclude_item is not None:
         rows = rows.exclude(item_id=exclude_item)
-    # An item has several image vectors; fetch more rows than items wanted, keep each
-    # item's best.
-    query = nearest(space, vector, k=window * 3, queryset=rows)
-    ef_search = max(40, min(1000, window * 2))
-    if ef_search <= settings.HNSW_EF_SEARCH:
-        # The connection's default (portal/settings.py) is enough: one statement, no
-        # transaction. A smaller window (similar items, k × 3) would save a little index
-        # work with a lower ef_search but cost BEGIN, SET and COMMIT round trips, and a
-        # transaction left idle whenever the thread waits for CPU (422 ms on item pages
-        # under load, bench/load_during_reindex.py).
-        found = list(query.values_list("item_id", "distance"))
-    else:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('hnsw.ef_search', %s, true)", [str(ef_search)]
+    return _nearest_query(space, vector, rows, window=window)
+
+
+def passage_branch(
+    *,
+    space: EmbeddingSpace,
+    vector: np.ndarray,
+    items: QuerySet[Item],
+    window: int,
+) -> list[BranchHit]:
+    return run_together(
+        [passage_query(space=space, vector=vector, items=items, window=window)]
+    )[0]
+
+
+def passage_query(
+    *,
+    space: EmbeddingSpace,
+    vector: np.ndarray,
+    items: QuerySet[Item],
+    window: int,
+) -> BranchQuery:
+    """Nearest items by their best passage in `space` (embeddings/processing/
+    passage_vectors.py): a long document is as near as the part of it that answers,
+    not as its first 512 tokens. The passages' own HNSW index, filtered like the other
+    branches; each hit says where its best passage sits."""
+    rows = Passage.objects.filter(space=space, item__in=items)
+    return _nearest_query(space, vector, rows, window=window, spans=True)
+
+
+def _nearest_query(
+    space: EmbeddingSpace,
+    vector: np.ndarray,
+    rows: QuerySet,
+    *,
+    window: int,
+    spans: bool = False,
+) -> BranchQuery:
+    """The `window` items nearest to `vector` among `rows` (embeddings or passages), an
+    item as near as its nearest row; with `spans`, each hit says where that row (a
+    passage) sits in the item's text."""
+    # An item has several rows (images, passages); fetch more rows than items wanted,
+    # keep each item's best.
+    fields = (
+        ("item_id", "distance", "start", "end") if spans else ("item_id", "distance")
+    )
+    query = nearest(space, vector, k=window * 3, queryset=rows).values_list(*fields)
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # a filter no row can pass (an empty id list): no rows
+        columns = ", ".join(f"NULL::integer AS c{i}" for i in range(len(fields)))
+        sql, params = f"SELECT {columns} WHERE false", ()
+
+    def finish(found: list[tuple]) -> list[BranchHit]:
+        best: dict[int, tuple] = {}
+        for row in found:
+            if row[0] not in best or row[1] < best[row[0]][1]:
+                best[row[0]] = row
+        ranked = sorted(best.values(), key=lambda row: (row[1], row[0]))[:window]
+        return [
+            BranchHit(
+                item_id=row[0],
+                score=_similarity(space, row[1]),
+                where=(row[2], row[3]) if spans else None,
             )
-            found = list(query.values_list("item_id", "distance"))
-    best: dict[int, float] = {}
-    for item_id, distance in found:
-        if item_id not in best or distance < best[item_id]:
-            best[item_id] = distance
-    ranked = sorted(best.items(), key=lambda pair: (pair[1], pair[0]))[:window]
-    return [BranchHit(item_id=i, score=_similarity(space, d)) for i, d in ranked]
+            for row in ranked
+        ]
+
+    ef_search = max(40, min(1000, window * 2))
+    return BranchQuery(
+        sql=sql,
+        params=params,
+        finish=finish,
+        columns=len(fields),
+        ef_search=ef_search if ef_search > settings.HNSW_EF_SEARCH else 0,
+    )
 
 
 def window_branch(
@@ -197,9 +338,11 @@ def window_branch(
     """Nearest items of a fingerprint space by their images' region hashes: an image's
     distance is the smallest Hamming distance between any of the query's windows and any
     of its stored windows (WindowHash), so a crop of a stored picture matches the window
-    it covers and a screenshot's inner window matches the whole stored frame. Window 0
-    is the whole frame, so a copy is never farther than by whole-frame pHash; images
-    farther than MATCH_WINDOW_DISTANCE are no copies and are left out.
+    it covers, a screenshot's inner window matches the whole stored frame, and a rotated
+    copy's view turned back (a search's query windows come from `query_window_hashes`)
+    matches it too. Window 0 is the whole frame, so a copy is never farther than by
+    whole-frame pHash; images farther than MATCH_WINDOW_DISTANCE are no copies and are
+    left out.
 
     Each query window's nearest stored windows come from the HNSW index over all
     windows (iterative scan, so filters still yield enough rows); `exact` scans every
@@ -296,7 +439,9 @@ class VectorProbe:
 
     space: EmbeddingSpace
     vector: np.ndarray
-    source: str  # "text" or "image": which stored vectors the branch searched
+    # "text" or "image": which stored vectors the branch searched; "passage": the
+    # space's passages (an item scores as its best passage).
+    source: str
     # A window branch's query windows: candidates are scored by window distance.
     windows: np.ndarray | None = None
 
@@ -305,7 +450,7 @@ def vector_scores(
     probes: Mapping[str, tuple[VectorProbe, Sequence[int]]],
 ) -> dict[str, dict[int, float]]:
     """Exact similarity to each probe of the given items' stored vectors (an item's best
-    image when it has several): what score fusion fills in for candidates a
+    image or passage when it has several): what score fusion fills in for candidates a
     nearest-neighbour branch did not return. One statement for all probes (UNION ALL
     of exact distance scans over known ids; no index scan), and one per window probe
     (a fingerprint space's window distance, as `window_branch` ranks)."""
@@ -323,8 +468,12 @@ def vector_scores(
             )
             best[name] = {i: _similarity(probe.space, d) for i, d in found}
             continue
-        rows = Embedding.objects.filter(
-            space=probe.space, source=probe.source, item_id__in=list(item_ids)
+        rows: QuerySet = (
+            Passage.objects.filter(space=probe.space, item_id__in=list(item_ids))
+            if probe.source == "passage"
+            else Embedding.objects.filter(
+                space=probe.space, source=probe.source, item_id__in=list(item_ids)
+            )
         )
         parts.append(
             with_distance(probe.space, probe.vector, queryset=rows)
@@ -395,12 +544,13 @@ def embed_query_image(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray |
 
 
 def embed_query_windows(space: EmbeddingSpace, image_bytes: bytes) -> np.ndarray | None:
-    """The query image's region hashes in a fingerprint space (11 × 256 bits), or None
-    if the space's encoder has none."""
+    """The query image's region hashes in a fingerprint space (its stored windows and
+    views turned back by a few degrees: 22 × 256 bits), or None if the space's encoder
+    has none."""
 
     def compute(encoder: Encoder) -> np.ndarray | None:
         with Image.open(io.BytesIO(image_bytes)) as picture:
-            raw = encoder.encode_windows([picture.convert("RGB")])
+            raw = encoder.encode_query_windows([picture.convert("RGB")])
         if raw is None:
             return None
         return check_vectors(raw[0], space=space, count=len(raw[0]))

@@ -31,7 +31,7 @@ from search.fusion import DEFAULT_RRF_K, BranchHit, FusedHit, fuse, fuse_scores
 from search.models import synonym_map
 from search.query_type import KEYWORD, QUESTION, query_type
 from search.rerank import rerank_scores, reranker_status
-from search.snippets import matched_terms, snippet
+from search.snippets import has_match, matched_terms, snippet
 
 MODES = ("auto", "text", "image", "hybrid")
 # Text share of text + image queries: 70 → text-side branches weigh 1.4, image-side 0.6.
@@ -43,6 +43,7 @@ FUSIONS = ("auto", "rrf", "score")
 _OCR_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-ocr")
 STRATEGIES = ("fuse", "blend")
 LEXICAL_BRANCHES = {"fts", "identifier"}
+PASSAGE_SUFFIX = ":text>passage"  # `<space>:text>passage`: a space's passage branch
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,32 @@ class _Run:
     unavailable: dict[str, str] = field(default_factory=dict)
     # Vector branches' queries, so score fusion can score other branches' candidates.
     probes: dict[str, branches.VectorProbe] = field(default_factory=dict)
+    # Branches the request weighs 0: left out, as if they had not run (an evaluation's
+    # "without this branch", and no fill-in work for a branch that cannot count).
+    off: frozenset[str] = frozenset()
+
+    # Branches planned but not yet run: `flush` runs them all in one statement.
+    planned: list[tuple[str, branches.BranchQuery]] = field(default_factory=list)
 
     def add(self, name: str, side: str, hits: list[BranchHit]) -> None:
+        if name in self.off:
+            return
         self.lists[name] = hits
         self.sides[name] = side
+
+    def plan(self, name: str, side: str, query: branches.BranchQuery | None) -> None:
+        """Run this branch with the others planned (`flush`); its place among the
+        branches is kept from now."""
+        if query is None or name in self.off:
+            return
+        self.add(name, side, [])
+        self.planned.append((name, query))
+
+    def flush(self) -> None:
+        found = branches.run_together([query for _, query in self.planned])
+        for (name, _), hits in zip(self.planned, found, strict=True):
+            self.lists[name] = hits
+        self.planned = []
 
 
 def run_search(request: SearchRequest, *, user) -> SearchResponse:
@@ -157,7 +180,7 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
     if single:
         use_text, use_image = bool(request.text.strip()), request.image is not None
 
-    run = _Run()
+    run = _Run(off=frozenset(n for n, w in request.weights.items() if w == 0))
     # tesseract is a subprocess: reading the query image's text overlaps with every
     # other branch instead of delaying them (its result joins the fusion at the end).
     reading = (
@@ -167,7 +190,7 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
     )
     analysed = analyse_query(request.text, synonyms=synonym_map()) if use_text else None
     if analysed is not None:
-        run.add("fts", "text", branches.lexical_branch(
+        run.plan("fts", "text", branches.lexical_query(
             scoring_text=analysed.scoring_text, constraint=analysed.constraint,
             items=items, window=request.window,
         ))  # fmt: skip
@@ -177,6 +200,7 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
             ))  # fmt: skip
     for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
         _space_branches(space, request, items, use_text, use_image, run)
+    run.flush()  # the lexical and nearest-neighbour branches, in one round trip
     # The query image's text: none without an image, else read now or passed in.
     image_text = ""
     if use_image:
@@ -210,7 +234,9 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
     page = _sort(fused, request.sort)[
         (request.page - 1) * request.k : request.page * request.k
     ]
-    hits = _hits(page, analysed.terms if analysed else (), image_text)
+    hits = _hits(
+        page, analysed.terms if analysed else (), image_text, _matched_passages(run)
+    )
     # Only text-only queries have a measured type; the others are named by what they hold.
     label = kind or ("text+image" if use_text else "image")
     for hit in hits:
@@ -266,7 +292,7 @@ def similar_items(
                 exclude_item=item.pk,
             )  # fmt: skip
     fused = fuse(lists, rrf_k=rrf_k)[:k]
-    return _hits(fused, (), "")
+    return _hits(fused, (), "", {})
 
 
 def _space_branches(space, request, items, use_text, use_image, run: _Run) -> None:
@@ -343,15 +369,26 @@ def _blend(text_vector, image_vector, text_share: float):
 
 
 def _add_vector_branches(space, vector, side, targets, request, items, run: _Run):
-    """One nearest-neighbour branch per target modality, named `<space>:<side>><target>`."""
+    """One nearest-neighbour branch per target modality, named `<space>:<side>><target>`,
+    and for a text query in a space with passages `<space>:text>passage`."""
     for target in targets:
         name = f"{space.name}:{side}>{target}"
-        run.add(name, side, branches.vector_branch(
+        if name in run.off:
+            continue
+        run.plan(name, side, branches.vector_query(
             space=space, vector=vector, source=target, items=items,
             window=request.window,
         ))  # fmt: skip
         run.probes[name] = branches.VectorProbe(
             space=space, vector=vector, source=target
+        )
+    name = space.name + PASSAGE_SUFFIX
+    if side == "text" and space.passage_size and name not in run.off:
+        run.plan(name, side, branches.passage_query(
+            space=space, vector=vector, items=items, window=request.window,
+        ))  # fmt: skip
+        run.probes[name] = branches.VectorProbe(
+            space=space, vector=vector, source="passage"
         )
 
 
@@ -403,6 +440,14 @@ def _weights(
     side_weight = {"text": 2 * share, "image": 2 * (1 - share)}
     # A blended branch already holds the text/image balance: weight 1.
     weights = {name: side_weight.get(side, 1.0) for name, side in sides.items()}
+    for name in [n for n in weights if n.endswith(PASSAGE_SUFFIX)]:
+        whole = name.removesuffix(PASSAGE_SUFFIX) + ":text>text"
+        if whole in weights:
+            # A space's passages and its whole-text vector are two views of one query
+            # in one model: they share the space's weight instead of doubling it (in
+            # RRF, where branches count, the text side would outweigh every preset).
+            weights[name] *= 0.5
+            weights[whole] *= 0.5
     if kind:
         # The measured balance for this query type (FUSION_DEFAULTS); explicit weights
         # in the request still win.
@@ -479,7 +524,23 @@ def _sort(fused: list[FusedHit], sort: str) -> list[FusedHit]:
     return sorted(fused, key=lambda h: updated[h.item_id], reverse=True)
 
 
-def _hits(fused: list[FusedHit], terms, ocr_text: str) -> list[Hit]:
+def _matched_passages(run: _Run) -> dict[int, tuple[int, int]]:
+    """Per item, where its best passage sits, from the passage branches (the nearest
+    first when several spaces have passages)."""
+    best: dict[int, BranchHit] = {}
+    for name, found in run.lists.items():
+        if not name.endswith(PASSAGE_SUFFIX):
+            continue
+        for hit in found:
+            known = best.get(hit.item_id)
+            if hit.where is not None and (known is None or hit.score > known.score):
+                best[hit.item_id] = hit
+    return {pk: hit.where for pk, hit in best.items() if hit.where is not None}
+
+
+def _hits(
+    fused: list[FusedHit], terms, ocr_text: str, passages: dict[int, tuple[int, int]]
+) -> list[Hit]:
     # A fixed number of queries whatever k is: items with their indexed text and its
     # stored layout (matched terms, passages and their pages need no image rows), and
     # the images covers are chosen from.
@@ -508,11 +569,19 @@ def _hits(fused: list[FusedHit], terms, ocr_text: str) -> list[Hit]:
         item = items[entry.item_id]
         text = documents.get(item.pk) or f"{item.title}\n{item.body}"
         query_terms = list(terms) + [w for w in ocr_text.split() if len(w) > 1][:20]
+        where = passages.get(item.pk)
+        if where is not None and not has_match(text, query_terms):
+            # Found by meaning, not by its words: show the passage that matched rather
+            # than the start of the text.
+            excerpt = snippet(text[where[0] : where[1]], query_terms)
+            shown = ("…" if where[0] > 0 else "") + excerpt
+        else:
+            shown = snippet(text, query_terms)
         hits.append(
             Hit(
                 item=item,
                 score=round(entry.score, 6),
-                snippet=snippet(text, query_terms),
+                snippet=shown,
                 explain={
                     "branches": {
                         name: _explain(contribution)

@@ -27,6 +27,9 @@ DEFAULT_RRF_K = 60
 class BranchHit:
     item_id: int
     score: float  # the branch's own score (ts_rank, cosine similarity, …), for explanations
+    # Where in the item's indexed text the row that scored it sits ([start, end) of the
+    # best passage, for the passage branch): the part of the item that matched.
+    where: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

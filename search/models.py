@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,7 +11,8 @@ from django.db import models
 
 class Synonym(models.Model):
     """Query words that should also find other words, applied at query time: editing a
-    synonym changes results at once, with no reindexing."""
+    synonym changes results with no reindexing (within `SYNONYMS_TTL` in other server
+    processes)."""
 
     term = models.CharField(max_length=100, unique=True, help_text="e.g. 머그컵")
     alternatives = ArrayField(
@@ -43,8 +46,27 @@ class Synonym(models.Model):
             raise ValidationError({"alternatives": "Give at least one alternative."})
 
 
+# Every text search reads the synonyms; they change when an editor saves one. Kept per
+# process for SYNONYMS_TTL seconds and dropped at once by this process's own saves and
+# deletes (search/apps.py), so an edit applies at once where it was made and within the
+# TTL in the other server processes, and a search spends no statement on them.
+SYNONYMS_TTL = 30.0
+_synonyms: tuple[float, dict[str, list[str]]] | None = None
+
+
 def synonym_map() -> dict[str, list[str]]:
-    return dict(Synonym.objects.values_list("term", "alternatives"))
+    global _synonyms
+    cached, now = _synonyms, time.monotonic()
+    if cached is not None and now - cached[0] < SYNONYMS_TTL:
+        return cached[1]
+    found = dict(Synonym.objects.values_list("term", "alternatives"))
+    _synonyms = (now, found)
+    return found
+
+
+def forget_synonyms(**_: object) -> None:
+    global _synonyms
+    _synonyms = None
 
 
 class EvaluationRun(models.Model):

@@ -42,6 +42,12 @@ def snippet(text: str, terms: Sequence[str]) -> str:
     return prefix + _mark(excerpt, pattern) + suffix
 
 
+def has_match(text: str, terms: Sequence[str]) -> bool:
+    """Whether any of the terms occurs in the text (what `snippet` would mark)."""
+    pattern = _pattern(terms)
+    return pattern is not None and pattern.search(text) is not None
+
+
 def _word_start(text: str, start: int, limit: int) -> int:
     """`start`, moved on to the next word's start when it falls inside a word (an
     excerpt starting "…g in particular" reads as an error), but never past `limit`."""

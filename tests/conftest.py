@@ -43,10 +43,13 @@ def media_root(tmp_path_factory) -> Iterator[Path]:
 
 @pytest.fixture(autouse=True)
 def fresh_corpus_statistics() -> None:
-    """BM25's corpus statistics are cached per process; every test builds its own."""
+    """BM25's corpus statistics and the synonyms are cached per process; every test
+    builds its own (a rolled-back test's synonyms must not reach the next)."""
     from embeddings.text.lexical import forget_stats
+    from search.models import forget_synonyms
 
     forget_stats()
+    forget_synonyms()
 
 
 @pytest.fixture

@@ -7,11 +7,28 @@ import io
 from typing import Any
 
 import factory
+import numpy as np
 from factory.django import DjangoModelFactory
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 
 from items.models import Item, ItemImage, ItemKind, Language, Status
 from items.services import add_image
+
+
+def make_photo(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
+    """A smooth colour field with a few soft shapes, fixed by `seed` (photo-like for
+    pHash: its structure is in the low frequencies)."""
+    rng = np.random.default_rng(seed)
+    field = rng.uniform(0, 255, (4, 5, 3)).astype(np.uint8)
+    image = Image.fromarray(field).resize(size, Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(image)
+    for _ in range(8):
+        x, y = rng.integers(0, size[0]), rng.integers(0, size[1])
+        r = int(rng.integers(30, 90))
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        shape = draw.ellipse if rng.random() < 0.5 else draw.rectangle
+        shape((x - r, y - r, x + r, y + r), fill=colour)
+    return image.filter(ImageFilter.GaussianBlur(3))
 
 
 def make_image_bytes(

@@ -58,3 +58,9 @@ class Encoder:
         """Vectors of regions of each image, (images, windows, dimension), stored beside
         the whole-frame vector so crops are found; None: this model has none."""
         return None
+
+    def encode_query_windows(self, images: Sequence[Image.Image]) -> np.ndarray | None:
+        """A query image's region vectors, compared with the stored `encode_windows`:
+        the same unless the model adds views of the query (the fingerprint's rotations
+        turned back)."""
+        return self.encode_windows(images)

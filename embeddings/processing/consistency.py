@@ -27,6 +27,7 @@ from embeddings.models import (
     IdentifierToken,
     JobState,
     OcrResult,
+    Passage,
     ProcessingJob,
     SearchDocument,
     SpaceState,
@@ -104,6 +105,14 @@ def find_orphan_documents() -> Finding:
     )
     for item_id in gone.values_list("item_id", flat=True):
         finding.add(item_id, f"search document of item {item_id}")
+    return finding
+
+
+def find_orphan_passages() -> Finding:
+    finding = Finding()
+    gone = Passage.objects.exclude(Exists(Item.objects.filter(pk=OuterRef("item_id"))))
+    for pk, item_id in gone.values_list("pk", "item_id"):
+        finding.add(pk, f"passage {pk} of item {item_id}")
     return finding
 
 
@@ -475,6 +484,8 @@ CHECKS: list[IndexCheck] = [
                find_orphan_embeddings, delete_rows(Embedding), "delete them"),
     IndexCheck("orphan-documents", "orphan search documents (item gone)",
                find_orphan_documents, delete_rows(SearchDocument), "delete them"),
+    IndexCheck("orphan-passages", "orphan passages (item gone)",
+               find_orphan_passages, delete_rows(Passage), "delete them"),
     IndexCheck("orphan-ocr", "orphan OCR results (image gone)",
                find_orphan_ocr, delete_rows(OcrResult), "delete them"),
     IndexCheck("orphan-jobs", "orphan jobs (item gone)",

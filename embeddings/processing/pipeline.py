@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from PIL import Image
 
 from embeddings.encoders.base import Encoder, ModelMisconfigured, ModelUnavailable
+from embeddings.encoders.fingerprint import WINDOWS
 from embeddings.models import (
     Embedding,
     EmbeddingSpace,
@@ -30,6 +31,12 @@ from embeddings.models import (
 from embeddings.ocr.reader import OcrConfig, OcrFailed, OcrTimeout, read_text
 from embeddings.processing import jobs
 from embeddings.processing.failures import PoisonInput, classify_failure
+from embeddings.processing.passage_vectors import (
+    delete_beyond,
+    embed_passages,
+    forget_passages,
+    passages_to_embed,
+)
 from embeddings.processing.pdf_pages import (
     has_text_layer,
     pending_pages,
@@ -163,9 +170,14 @@ class EmbeddingInput:
 
 
 def embed_item(*, item: Item, space: EmbeddingSpace | None) -> int:
-    """Embed the item's text and images in `space`; returns vectors computed."""
+    """Embed the item's text and images in `space`, and up to EMBED_PASSAGES_PER_JOB of
+    its passages (the job continues for the rest); returns vectors computed."""
+    from django.conf import settings
+
     assert space is not None, "embedding jobs always name a space"
-    return embed_items(items=[item], space=space)
+    return embed_items(
+        items=[item], space=space, passage_limit=settings.EMBED_PASSAGES_PER_JOB
+    )
 
 
 def embed_items(
@@ -174,15 +186,18 @@ def embed_items(
     space: EmbeddingSpace,
     batch_size: int | None = None,
     on_batch: Callable[[int], None] | None = None,
+    passage_limit: int | None = None,
 ) -> int:
-    """Embed many items in one space, batching model calls across items."""
+    """Embed many items in one space, batching model calls across items (at most
+    `passage_limit` passages, all without one)."""
     from django.conf import settings
 
     batch_size = batch_size or settings.EMBED_BATCH_SIZE
     wanted = [inp for item in items for inp in collect_inputs(item=item, space=space)]
     _delete_outdated(items=items, space=space, wanted=wanted)
     todo = inputs_to_embed(items=items, space=space, wanted=wanted)
-    if not todo:
+    passages = passages_to_embed(items=items, space=space)
+    if not todo and not passages:
         return 0
     encoder = get_encoder(space)
     images = [(inp, inp.image) for inp in todo if inp.image is not None]
@@ -209,7 +224,15 @@ def embed_items(
         )
         if on_batch:
             on_batch(len(chunk))
-    return len(todo)
+    embedded = embed_passages(
+        passages,
+        space=space,
+        encoder=encoder,
+        batch_size=batch_size,
+        limit=passage_limit,
+        on_batch=on_batch,
+    )
+    return len(todo) + embedded
 
 
 def inputs_to_embed(
@@ -219,15 +242,20 @@ def inputs_to_embed(
     wanted: Sequence[EmbeddingInput] | None = None,
 ) -> list[EmbeddingInput]:
     """The inputs whose stored vector is missing or was computed from another input hash
-    (or, in a space that stores region hashes, an image's are missing: vectors stored
-    before windows existed): what `embed_items` encodes, and what a dry run counts."""
+    (or, in a space that stores region hashes, an image's are missing or fewer than the
+    layout's: vectors stored before windows existed, or before a level was added): what
+    `embed_items` encodes, and what a dry run counts."""
     if wanted is None:
         wanted = [
             inp for item in items for inp in collect_inputs(item=item, space=space)
         ]
     rows = Embedding.objects.filter(space=space, item__in=items)
     if space.stores_windows:
-        windowed = WindowHash.objects.filter(embedding=OuterRef("pk"))
+        # An image's windows are written together, so having the layout's last one
+        # means having them all: one index probe instead of a count.
+        windowed = WindowHash.objects.filter(
+            embedding=OuterRef("pk"), window=len(WINDOWS) - 1
+        )
         rows = rows.filter(Q(image__isnull=True) | Exists(windowed))
     stored = {
         (row.item_id, row.image_id): row.input_sha256
@@ -330,6 +358,7 @@ def _delete_outdated(*, items: Sequence[Item], space: EmbeddingSpace, wanted) ->
     stale = [row.pk for row in rows if (row.item_id, row.image_id) not in keep]
     if stale:
         Embedding.objects.filter(pk__in=stale).delete()
+    delete_beyond(items=items, space=space)
 
 
 def _key(inp: EmbeddingInput) -> tuple[int, int | None]:
@@ -411,9 +440,14 @@ def _pending_index(*, item: Item, space: EmbeddingSpace | None, force: bool) -> 
 
 def _pending_embed(*, item: Item, space: EmbeddingSpace | None, force: bool) -> int:
     assert space is not None, "embedding is counted per space"
+    # A unit is a vector: the item's text and images, and each passage of its text.
+    passages = sum(
+        len(work.todo)
+        for work in passages_to_embed(items=[item], space=space, force=force)
+    )
     if force:
-        return len(collect_inputs(item=item, space=space))
-    return len(inputs_to_embed(items=[item], space=space))
+        return len(collect_inputs(item=item, space=space)) + passages
+    return len(inputs_to_embed(items=[item], space=space)) + passages
 
 
 def _forget_ocr(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
@@ -425,9 +459,9 @@ def _forget_index(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) ->
 
 
 def _forget_embed(*, items: Iterable[Item], spaces: Iterable[EmbeddingSpace]) -> None:
-    Embedding.objects.filter(item__in=list(items), space__in=list(spaces)).update(
-        input_sha256=""
-    )
+    items, spaces = list(items), list(spaces)
+    Embedding.objects.filter(item__in=items, space__in=spaces).update(input_sha256="")
+    forget_passages(items=items, spaces=spaces)
 
 
 def _run_index(*, item: Item, space: EmbeddingSpace | None = None) -> int:
@@ -449,6 +483,6 @@ STAGES: dict[Stage, StageWork] = {
     ),
     Stage.EMBED: StageWork(
         stage=Stage.EMBED, unit="inputs", per_space=True,
-        pending=_pending_embed, run=embed_item, forget=_forget_embed,
+        pending=_pending_embed, run=embed_item, forget=_forget_embed, chunked=True,
     ),
 }  # fmt: skip

@@ -23,6 +23,7 @@ from embeddings.models import (
     Embedding,
     EmbeddingSpace,
     OcrResult,
+    Passage,
     SearchDocument,
     Stage,
 )
@@ -120,6 +121,10 @@ def _embed_missing(space: EmbeddingSpace | None) -> Q:
             space=space, item=OuterRef("pk"), image__isnull=True
         )
         condition |= ~Q(Exists(text_vector))
+    if space.passage_size is not None:
+        # Items indexed before passages existed, or whose passages were lost.
+        passages = Passage.objects.filter(space=space, item=OuterRef("pk"))
+        condition |= ~Q(Exists(passages))
     return condition
 
 

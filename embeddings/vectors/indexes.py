@@ -1,8 +1,11 @@
-"""Per-space HNSW indexes: partial expression indexes on the shared embedding table.
+"""Per-space HNSW indexes: partial expression indexes on the shared embedding table,
+and on the passage table for cosine spaces (a text space's passages).
 
 Spaces differ in dimension, so the vector columns are untyped; an index per space casts
 its rows to the space's type (`vector::vector(384)`) and covers only `space_id = N`.
 Queries use the same cast (see `store.nearest`), so the planner picks the index.
+Passages get their own index rather than rows in the embedding one: a filtered scan of a
+shared index (text vectors only) would walk through every passage it meets first.
 """
 
 from __future__ import annotations
@@ -18,6 +21,18 @@ SQL_TYPE = {"cosine": "vector", "hamming": "bit"}
 
 def index_name(space_id: int) -> str:
     return f"embedding_space_{int(space_id)}_hnsw"
+
+
+def passage_index_name(space_id: int) -> str:
+    return f"passage_space_{int(space_id)}_hnsw"
+
+
+def create_passage_index_sql(*, space_id: int, dimension: int) -> str:
+    return (
+        f"CREATE INDEX IF NOT EXISTS {passage_index_name(space_id)} ON "
+        f"embeddings_passage USING hnsw ((vector::vector({int(dimension)})) "
+        f"vector_cosine_ops) WHERE space_id = {int(space_id)}"
+    )
 
 
 def create_index_sql(*, space_id: int, dimension: int, metric: str) -> str:
@@ -38,8 +53,13 @@ def ensure_space_index(*, space_id: int, dimension: int, metric: str) -> None:
         cursor.execute(
             create_index_sql(space_id=space_id, dimension=dimension, metric=metric)
         )
+        if metric == "cosine":
+            cursor.execute(
+                create_passage_index_sql(space_id=space_id, dimension=dimension)
+            )
 
 
 def drop_space_index(*, space_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {index_name(space_id)}")
+        cursor.execute(f"DROP INDEX IF EXISTS {passage_index_name(space_id)}")

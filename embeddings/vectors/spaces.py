@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from embeddings.models import Embedding, EmbeddingSpace, SpaceState, Stage
+from embeddings.models import Embedding, EmbeddingSpace, Passage, SpaceState, Stage
 from embeddings.processing.jobs import request_processing
 from embeddings.runtime.registry import forget, get_encoder
 from embeddings.vectors.indexes import ensure_space_index
@@ -112,6 +112,7 @@ def reembed_space(space: EmbeddingSpace) -> int:
     with transaction.atomic():
         locked = EmbeddingSpace.objects.select_for_update(no_key=True).get(pk=space.pk)
         Embedding.objects.filter(space=locked).delete()
+        Passage.objects.filter(space=locked).delete()
         locked.version += 1
         locked.model_identity = {}
         locked.save(update_fields=["version", "model_identity", "updated_at"])

@@ -6,6 +6,7 @@
 `relevant` is a list of keys (grade 1 each) or an object key → grade (> 0). `image` is a
 path, relative to the set file. `split` is optional: when absent it is derived from a hash
 of the qid, so the held-out half is fixed by the data, not by whoever runs the tuning loop.
+`languages` (optional) filters the search as the language filter does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from items.models import Language
+
 SPLITS = ("dev", "heldout")
+LANGUAGES = frozenset(Language.values)
 
 
 class JudgedSetError(ValueError):
@@ -30,6 +34,9 @@ class JudgedQuery:
     relevant: dict[str, int]  # item key → grade (≥ 1)
     category: str
     split: str
+    # A language filter, as a user would set it: a Korean question asking for English
+    # pages ("cross-lingual") means nothing where the Korean page is also searchable.
+    languages: tuple[str, ...] = ()
 
 
 def split_for(qid: str) -> str:
@@ -82,9 +89,17 @@ def _parse_line(line: str, *, where: str, base: Path) -> JudgedQuery:
     category = row.get("category") or "uncategorised"
     if not isinstance(category, str):
         raise JudgedSetError(f"{where}: `category` must be a string.")
+    languages = row.get("languages") or []
+    if not isinstance(languages, list) or not all(
+        isinstance(code, str) and code in LANGUAGES for code in languages
+    ):
+        raise JudgedSetError(
+            f"{where}: `languages` must be a list of language codes "
+            f"({', '.join(sorted(LANGUAGES))})."
+        )
     return JudgedQuery(
         qid=qid, text=text, image=image_path, relevant=relevant,
-        category=category, split=split,
+        category=category, split=split, languages=tuple(languages),
     )  # fmt: skip
 
 

@@ -116,6 +116,7 @@ def _run_config(config, queries, keys, result, progress) -> None:
             image=query.image.read_bytes() if query.image else None,
             mode=config.mode, preset=config.preset, rrf_k=config.rrf_k,
             weights=dict(config.weights), fusion=config.fusion, k=TOP_K, rerank=True,
+            filters=Filters(languages=query.languages),
         )  # fmt: skip
         # Every query pays for its own query embedding, as a new query would: otherwise
         # whichever configuration runs first pays for all of them (the engine embeds
@@ -156,11 +157,22 @@ def _reference(*, queries, keys: dict[int, str]) -> list[QueryOutcome]:
         # Not indexed yet: the reference still sees what the item says.
         texts.setdefault(pk, f"{title}\n{body}")
     reference = build_reference(documents={keys[pk]: texts[pk] for pk in keys})
+    language = {
+        keys[pk]: code
+        for pk, code in Item.objects.filter(pk__in=keys).values_list("pk", "language")
+    }
     outcomes = []
     for query in queries:
         if not query.text.strip():
             continue
-        ranked = tuple(reference.rank(query.text, k=TOP_K))
+        if query.languages:  # the same filter as the portal's search: rank, then keep
+            ranked = tuple(
+                key
+                for key in reference.rank(query.text, k=len(keys))
+                if language.get(key) in query.languages
+            )[:TOP_K]
+        else:
+            ranked = tuple(reference.rank(query.text, k=TOP_K))
         outcomes.append(QueryOutcome(
             qid=query.qid, category=query.category, ranked=ranked,
             scores=score_query(ranked, query.relevant), latency_ms=None,

@@ -19,6 +19,7 @@ from embeddings.models import (
     EmbeddingSpace,
     JobState,
     OcrResult,
+    Passage,
     ProcessingJob,
     SearchDocument,
     Stage,
@@ -103,6 +104,9 @@ def test_orphans_of_a_vanished_item_and_image_are_reported_then_deleted(
     )  # fmt: skip
     assert counts(output, "orphan search documents (item gone)")[0] == 1
     assert counts(output, "orphan OCR results (image gone)")[0] == 2
+    orphan_passages = Passage.objects.filter(item_id=other.pk).count()
+    assert orphan_passages >= 1  # e5-small embeds the item's text as passages too
+    assert counts(output, "orphan passages (item gone)")[0] == orphan_passages
     assert counts(output, "orphan jobs (item gone)")[0] == (
         ProcessingJob.objects.filter(item_id=other.pk).count()
     )
@@ -115,6 +119,7 @@ def test_orphans_of_a_vanished_item_and_image_are_reported_then_deleted(
     assert not Embedding.objects.filter(item_id=other.pk).exists()
     assert not Embedding.objects.filter(image_id=photo.pk).exists()
     assert not SearchDocument.objects.filter(item_id=other.pk).exists()
+    assert not Passage.objects.filter(item_id=other.pk).exists()
     assert not OcrResult.objects.filter(image_id=photo.pk).exists()
     assert not ProcessingJob.objects.filter(item_id=other.pk).exists()
     # The surviving item's own data is untouched.

@@ -14,6 +14,7 @@ from embeddings.models import EmbeddingSpace
 from embeddings.runtime.registry import build_encoder
 from embeddings.vectors.store import InvalidVector, check_vectors
 from tests.conftest import make_image_bytes, render_lines
+from tests.factories import make_photo
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -149,3 +150,27 @@ def test_bad_vectors_are_refused(vectors, message):
 def test_vectors_are_l2_normalised():
     checked = check_vectors(np.array([[3.0, 4.0]]), space=space(dimension=2), count=1)
     assert np.allclose(checked, [[0.6, 0.8]])
+
+
+def test_a_rotated_copy_turned_back_is_the_original_again():
+    """`derotate` undoes an expanded rotation (size and pHash), and the query's hashes are
+    the stored windows followed by the turned-back views."""
+    from embeddings.encoders.fingerprint import (
+        QUERY_WINDOWS,
+        WINDOWS,
+        derotate,
+        query_window_hashes,
+        window_hashes,
+    )
+
+    original = make_photo(0).convert("L")
+    rotated = original.rotate(5, resample=Image.Resampling.BICUBIC, expand=True)
+    restored = derotate(rotated, 5)
+
+    assert abs(restored.width - 480) <= 2 and abs(restored.height - 360) <= 2
+    before = int((phash_bits(original) != phash_bits(rotated)).sum())
+    after = int((phash_bits(original) != phash_bits(restored)).sum())
+    assert after < 20 < before
+    hashes = query_window_hashes(rotated.convert("RGB"))
+    assert hashes.shape == (len(QUERY_WINDOWS), 256)
+    assert (hashes[: len(WINDOWS)] == window_hashes(rotated)).all()

@@ -290,7 +290,7 @@ def test_fingerprint_stores_window_hashes_with_its_vector(make_item, run_pipelin
 def test_unchanged_image_is_not_rehashed_and_missing_windows_are_filled(
     make_item, run_pipeline, monkeypatch
 ):
-    from embeddings.encoders.fingerprint import FingerprintEncoder
+    from embeddings.encoders.fingerprint import WINDOWS, FingerprintEncoder
     from embeddings.models import WindowHash
 
     item = make_item(title="창 해시")
@@ -313,7 +313,28 @@ def test_unchanged_image_is_not_rehashed_and_missing_windows_are_filled(
     assert pipeline.inputs_to_embed(items=[item], space=space)
     assert pipeline.embed_items(items=[item], space=space) == 1
     assert calls == [1]
-    assert WindowHash.objects.filter(embedding__item=item).count() == 11
+    assert WindowHash.objects.filter(embedding__item=item).count() == len(WINDOWS)
+
+
+def test_images_hashed_with_an_older_window_layout_are_rehashed(
+    make_item, run_pipeline
+):
+    """Images stored with the 11 windows of before the 90 % level get all 16 again
+    (what `reindex --space fingerprint` relies on), and then are left alone."""
+    from embeddings.encoders.fingerprint import WINDOWS
+    from embeddings.models import WindowHash
+
+    item = make_item(title="창 해시")
+    add_image(item=item, upload=io.BytesIO(make_image_bytes()), filename="a.png")
+    run_pipeline(item)
+    space = EmbeddingSpace.objects.get(name="fingerprint")
+    WindowHash.objects.filter(embedding__item=item, window__gte=11).delete()
+
+    assert len(pipeline.inputs_to_embed(items=[item], space=space)) == 1
+    assert pipeline.embed_items(items=[item], space=space) == 1
+    windows = WindowHash.objects.filter(embedding__item=item)
+    assert sorted(windows.values_list("window", flat=True)) == list(range(len(WINDOWS)))
+    assert pipeline.inputs_to_embed(items=[item], space=space) == []
 
 
 def test_deleting_an_item_drops_its_window_hashes(make_item, run_pipeline):
@@ -322,7 +343,7 @@ def test_deleting_an_item_drops_its_window_hashes(make_item, run_pipeline):
     item = make_item(title="창 해시")
     add_image(item=item, upload=io.BytesIO(make_image_bytes()), filename="a.png")
     run_pipeline(item)
-    assert WindowHash.objects.filter(embedding__item=item).count() == 11
+    assert WindowHash.objects.filter(embedding__item=item).count() == 16
 
     item.delete()
 

@@ -176,7 +176,8 @@ def test_dry_run_plans_exactly_the_work_the_run_does(make_item):
         "ocr: images": 2,  # fresh's image and half's late one
         "index: items": 2,
         "embed fingerprint: inputs": 2,
-        "embed e5-small: inputs": 2,
+        # half's and fresh's text vectors, and each one's single passage
+        "embed e5-small: inputs": 4,
     }
     # Afterwards everything is current: the plan is empty and so is the run.
     assert _plan_and_run() == ({}, {})
@@ -213,3 +214,21 @@ def test_a_forced_reindex_keeps_old_outputs_searchable_until_replaced(make_item)
     output = reindex("--space", "fingerprint")  # not forced: stale rows are work
     assert "1 image(s) OCR'd" in output and "1 vector(s) in fingerprint" in output
     assert SearchDocument.objects.get(item=item).input_sha256 != ""
+
+
+def test_reindex_rehashes_images_stored_with_the_old_window_layout(make_item):
+    """Images hashed with the 11 windows of before the 90 % level get all 16 from a plain
+    `reindex --space fingerprint` (no --force, no version bump); the rest are left."""
+    from embeddings.encoders.fingerprint import WINDOWS
+    from embeddings.models import WindowHash
+
+    old, current = make_items(make_item, 2)
+    reindex("--space", "fingerprint")
+    WindowHash.objects.filter(embedding__item=old, window__gte=11).delete()
+
+    output = reindex("--space", "fingerprint")
+
+    assert "1 vector(s) in fingerprint" in output
+    for item in (old, current):
+        windows = WindowHash.objects.filter(embedding__item=item)
+        assert windows.count() == len(WINDOWS)

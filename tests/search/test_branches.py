@@ -1,4 +1,5 @@
-"""The fingerprint space's window branch: crops and screenshots find their original."""
+"""The fingerprint space's window branch: crops, rotations and screenshots find their
+original."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ import io
 import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
-from embeddings.encoders.fingerprint import phash_bits
+from embeddings.encoders import fingerprint
+from embeddings.encoders.fingerprint import WINDOWS, phash_bits, window_distance
 from embeddings.models import Embedding, EmbeddingSpace, WindowHash
 from embeddings.vectors.store import nearest
 from items.services import add_image
 from search import embedding_cache
 from search.engine import SearchRequest, run_search, similar_items
 from tests.conftest import process
+from tests.factories import make_photo as photo
 
 pytestmark = pytest.mark.django_db
 ANON = AnonymousUser()
@@ -23,26 +26,15 @@ BRANCH = "fingerprint:image>image"
 TARGET = 3  # of the gallery's seeds 0–7: whole-frame pHash misses its crop and shot
 
 
-def photo(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
-    """A smooth colour field with a few soft shapes, fixed by `seed` (photo-like for
-    pHash: its structure is in the low frequencies)."""
-    rng = np.random.default_rng(seed)
-    field = rng.uniform(0, 255, (4, 5, 3)).astype(np.uint8)
-    image = Image.fromarray(field).resize(size, Image.Resampling.BICUBIC)
-    draw = ImageDraw.Draw(image)
-    for _ in range(8):
-        x, y = rng.integers(0, size[0]), rng.integers(0, size[1])
-        r = int(rng.integers(30, 90))
-        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
-        shape = draw.ellipse if rng.random() < 0.5 else draw.rectangle
-        shape((x - r, y - r, x + r, y + r), fill=colour)
-    return image.filter(ImageFilter.GaussianBlur(3))
-
-
 def corner_crop(image: Image.Image, area: float) -> Image.Image:
     """The top-left part of the picture that leaves out `area` of it."""
     keep = (1 - area) ** 0.5
     return image.crop((0, 0, round(image.width * keep), round(image.height * keep)))
+
+
+def rotate(image: Image.Image, degrees: float) -> Image.Image:
+    """Turned as an image editor turns a picture: the canvas grows, corners filled."""
+    return image.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True)
 
 
 def screenshot(image: Image.Image) -> Image.Image:
@@ -81,6 +73,40 @@ def whole_frame_first(query: Image.Image) -> int:
     """The item whole-frame pHash alone ranks first (the vector branch before windows)."""
     space = EmbeddingSpace.objects.get(name="fingerprint")
     return nearest(space, phash_bits(query), k=1).get().item_id
+
+
+def previous_method_first(query: Image.Image) -> int | None:
+    """The item the window method before this one ranked first: the query's and the
+    stored images' first 11 windows (no 90 % level), the query not turned back, images
+    beyond its 100-bit cut-off left out; None when nothing was within it."""
+    query_windows = fingerprint._hash_windows(query, WINDOWS[:11])
+    distances = {}
+    for embedding in Embedding.objects.filter(space__name="fingerprint"):
+        rows = embedding.windows.filter(window__lt=11).order_by("window")
+        stored = np.array([[c == "1" for c in str(row.bits)] for row in rows])
+        distances[embedding.item_id] = window_distance(query_windows, stored)
+    item_id, distance = min(distances.items(), key=lambda pair: pair[1])
+    return item_id if distance <= 100 else None
+
+
+@pytest.mark.parametrize(
+    ("seed", "perturb"),
+    [(5, lambda im: corner_crop(im, 0.20)), (6, lambda im: rotate(im, 5))],
+    ids=["20 % corner crop", "5° rotation"],
+)
+def test_a_corner_crop_or_rotation_the_previous_method_missed_is_found_first(
+    gallery, seed, perturb
+):
+    """The 90 % window level (20 % corner crops keep 89 % of each side) and the query
+    turned back by ±5° find what the 11 windows alone ranked wrongly."""
+    query = perturb(photo(seed))
+    assert previous_method_first(query) != gallery[seed]
+
+    response = run_search(SearchRequest(image=png(query), mode="image"), user=ANON)
+
+    ranked = [item_id for item_id, _ in response.branches[BRANCH]]
+    assert ranked[0] == gallery[seed]
+    assert response.hits[0].item.pk == gallery[seed]
 
 
 @pytest.mark.parametrize(
@@ -141,11 +167,11 @@ def test_deleting_an_image_drops_its_windows(gallery):
     embedding = Embedding.objects.get(
         item_id=gallery[TARGET], space__name="fingerprint"
     )
-    assert WindowHash.objects.filter(embedding=embedding).count() == 11
+    assert WindowHash.objects.filter(embedding=embedding).count() == len(WINDOWS)
     image = embedding.image
     assert image is not None
 
     image.delete()
 
     assert not WindowHash.objects.filter(embedding_id=embedding.pk).exists()
-    assert WindowHash.objects.count() == 7 * 11
+    assert WindowHash.objects.count() == 7 * len(WINDOWS)

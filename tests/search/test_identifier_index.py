@@ -158,7 +158,7 @@ def test_tokens_follow_edits_and_deletes(make_item):
 
 
 def test_the_migration_backfills_tokens_from_stored_documents(make_item):
-    migration = importlib.import_module("embeddings.migrations.0010_identifier_tokens")
+    migration = importlib.import_module("embeddings.migrations.0011_identifier_tokens")
     first = index(make_item(title="제품", body="모델 ABC-123.", subject=""))
     second = index(make_item(title="문서", body="코드가 없는 글.", subject=""))
     IdentifierToken.objects.all().delete()

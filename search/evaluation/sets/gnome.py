@@ -76,8 +76,12 @@ def build_gnome_set(*, root: Path, language: str, name: str) -> BuiltSet:
     if language == "en":
         for page_id, (_, desc, _) in _pages(root, "ko").items():
             if page_id in pages:
+                # English pages only, as a user asking in Korean for the English page
+                # would filter: the Korean page of the same id is also searchable when
+                # both sets are loaded, and would (rightly) come first.
                 built.queries.append({
                     "qid": f"{name}:ko>{page_id}", "text": desc,
                     "relevant": [f"{name}/{page_id}"], "category": "cross-lingual",
+                    "languages": ["en"],
                 })  # fmt: skip
     return built

@@ -27,6 +27,11 @@ def test_lists_and_graded_objects_both_parse(tmp_path):
     assert first.relevant == {"k1": 1, "k2": 1} and first.category == "uncategorised"
     assert first.split == split_for("a")
     assert second.relevant == {"k1": 2} and second.split == "dev"
+    assert first.languages == ()
+    (third,) = read_judged_set(path=write(tmp_path, json.dumps(
+        {"qid": "c", "text": "무선", "relevant": ["k"], "languages": ["en"]}
+    )))  # fmt: skip
+    assert third.languages == ("en",)
 
 
 def test_the_held_out_half_is_fixed_by_the_qid_and_about_half():
@@ -46,6 +51,11 @@ def test_the_held_out_half_is_fixed_by_the_qid_and_about_half():
         ('{"qid": "a", "text": "x", "relevant": {"k": 0}}', "whole number ≥ 1"),
         ('{"qid": "a", "text": "x", "relevant": ["k"], "split": "test"}', "`split`"),
         ('{"qid": "a", "image": "nope.png", "relevant": ["k"]}', "does not exist"),
+        (
+            '{"qid": "a", "text": "x", "relevant": ["k"], "languages": "en"}',
+            "`languages`",
+        ),
+        ('{"qid": "a", "text": "x", "relevant": ["k"], "languages": ["fr"]}', "ko"),
     ],
 )
 def test_bad_lines_are_clear_errors(tmp_path, line, message):

@@ -49,4 +49,5 @@ def test_english_set_adds_korean_descs_as_cross_lingual_queries(tmp_path):
     assert cross["text"] == "무선으로 연결합니다." and cross["relevant"] == [
         "ge/net-wireless"
     ]
+    assert cross["languages"] == ["en"]  # the English page, not its Korean twin
     assert len(built.queries) == 2  # a Korean page without an English one is skipped

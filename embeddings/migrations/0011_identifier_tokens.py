@@ -39,7 +39,7 @@ def _insert(cursor, items: list[int], tokens: list[str]) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("embeddings", "0009_window_hashes")]
+    dependencies = [("embeddings", "0010_passages")]
 
     operations = [
         migrations.CreateModel(
