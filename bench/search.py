@@ -282,7 +282,7 @@ def _analysed(text: str) -> str:
     return " ".join(_analyse_word(w) for w in text.split())
 
 
-def _use_schema(size: int) -> str:
+def _use_schema(size: int | str) -> str:
     """Point Django at schema bench_<size> (created if missing) of the bench database."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, connections
@@ -420,6 +420,7 @@ def _load(size: int) -> dict[str, float]:
             "items_item",
             "items_itemimage",
             "embeddings_searchdocument",
+            "embeddings_identifiertoken",
             "embeddings_embedding",
         ):
             cursor.execute(f"VACUUM ANALYZE {table}")
@@ -451,6 +452,7 @@ def _insert_documents(items, generated: list[Generated]) -> None:
     from django.db import connection
 
     from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
+    from embeddings.text.identifiers import extract_identifiers
 
     sql = f"""
         INSERT INTO embeddings_searchdocument (item_id, text, tsv, input_sha256,
@@ -483,6 +485,17 @@ def _insert_documents(items, generated: list[Generated]) -> None:
                 body_lengths.append(len(body))
             cursor.execute(
                 sql, [ids, texts, titles, bodies, title_lengths, body_lengths]
+            )
+            # The identifier index, as store_search_document writes it.
+            token_items, tokens = [], []
+            for pk, text in zip(ids, texts, strict=True):
+                for token in extract_identifiers(text):
+                    token_items.append(pk)
+                    tokens.append(token)
+            cursor.execute(
+                "INSERT INTO embeddings_identifiertoken (item_id, token) "
+                "SELECT * FROM unnest(%s::bigint[], %s::text[])",
+                [token_items, tokens],
             )
 
 
@@ -673,13 +686,18 @@ def _exact(fn):
 
 
 def measure(size: int, args) -> tuple[list[Row], list[str]]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank
+    from django.contrib.postgres.search import (
+        SearchQuery,
+        SearchRank,
+        TrigramWordSimilarity,
+    )
     from django.db import connection
     from django.db.models import F
     from django.test.utils import CaptureQueriesContext
 
-    from embeddings.models import EmbeddingSpace, SearchDocument
+    from embeddings.models import EmbeddingSpace, IdentifierToken, SearchDocument
     from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
+    from embeddings.text.identifiers import normalise_identifier
     from search import branches, embedding_cache
     from search.analysis import analyse_query
     from search.engine import SearchRequest, _hits, _read_query_image, run_search
@@ -759,13 +777,67 @@ def measure(size: int, args) -> tuple[list[Row], list[str]]:
         f"{fts_row.p(50) / baseline.p(50):.1f}x the baseline's P50"
     ]
     code_queries = [replace(q, text=_topics()[q.topic].code) for q in queries]
-    ident = run(
-        "identifier branch (trigram, code query)",
-        lambda q: branches.identifier_branch(text=q.text, items=everything, window=100),
+    _ensure_old_identifier_index()
+
+    def old_identifier_branch(q) -> list:
+        # The branch before the identifier index (until 2026-12-03): trigram word
+        # similarity over every document's whole text, GIN trigram index on the text.
+        terms = branches.identifier_terms(q.text)
+        return list(
+            SearchDocument.objects.filter(
+                item__in=everything, text__trigram_word_similar=terms
+            )
+            .annotate(similarity=TrigramWordSimilarity(terms, "text"))
+            .order_by("-similarity", "item_id")
+            .values_list("item_id", "similarity")[:100]
+        )
+
+    def identifier(q) -> list:
+        return branches.identifier_branch(text=q.text, items=everything, window=100)
+
+    old_ident = run(
+        "identifier branch, old: trigram over full text (code query)",
+        old_identifier_branch,
         lambda q, hits: len(hits),
         each=code_queries,
     )
-    ident.notes = [f"{np.mean(ident.notes):.0f} hits"]
+    ident = run(
+        "identifier branch, token index (code query)",
+        identifier,
+        lambda q, hits: len(hits),
+        each=code_queries,
+    )
+    exact = [
+        sum(h.score == 1.0 for h in hits) for hits in ident.values
+    ]  # the code's own items
+    old_ident.notes = [f"{np.mean(old_ident.notes):.0f} hits"]
+    ident.notes = [
+        f"{np.mean(ident.notes):.0f} hits, {np.mean(exact):.0f} exact; "
+        f"{old_ident.p(95) / ident.p(95):.0f}x faster than the old P95; "
+        f"{_statements(lambda: identifier(code_queries[-1]))} SQL statement(s)"
+    ]
+    # One character changed (`MATH-100` → `MXTH-100`): no exact or prefix match, so
+    # the trigram lookup on the tokens runs.
+    typo_queries = [replace(q, text=_typo(q.text)) for q in code_queries]
+    typo = run(
+        "identifier branch, token index (code with a typo)",
+        identifier,
+        lambda q, hits: len(hits),
+        each=typo_queries,
+    )
+    found = [
+        bool(hits)
+        and IdentifierToken.objects.filter(
+            document_id=hits[0].item_id, token=normalise_identifier(q.text)
+        ).exists()
+        for hits, q in zip(typo.values, code_queries[WARMUP:], strict=True)
+    ]
+    typo.notes = [
+        f"{np.mean(typo.notes):.0f} hits; top hit holds the intended code in "
+        f"{np.mean(found):.0%} of queries"
+    ]
+    if args.identifier_only:
+        return rows, []
 
     def vector_rows(label, space, source, kind, items, window, k):
         def vec(q):
@@ -943,6 +1015,153 @@ def _explain(space, vector, source, items, window, *, exact, analyze) -> str:
 # --- output ----------------------------------------------------------------------------
 
 
+def measure_long_documents(count: int, chars: int, queries: int) -> list[Row]:
+    """Old vs new identifier branch over `count` documents of `chars` characters of
+    generated text each (~8 PDF pages at 12,000) naming part numbers: long ones are
+    the case where trigram matching over whole texts is slowest; many short ones load
+    in minutes where the full 100k corpus takes most of an hour. Only items, search-document
+    texts and identifier tokens are stored (no tsvector, no vectors): nothing else is
+    measured. Schema bench_long_<count>_<chars>, rebuilt every run."""
+    from django.contrib.postgres.search import TrigramWordSimilarity
+    from django.db import connection
+    from django.utils import timezone
+
+    from embeddings.models import SearchDocument
+    from embeddings.text.identifiers import extract_identifiers
+    from items.models import Item
+    from search import branches
+    from search.filters import Filters, visible_items
+
+    schema = _use_schema(f"long_{count}_{chars}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+    _use_schema(f"long_{count}_{chars}")
+    _migrate()
+    rng = random.Random(5)
+    words = [w for ko, en in DOMAINS.values() for w in (ko + " " + en).split()]
+    # A catalogue of 2,000 part numbers in 20 families (`PMP-1000` … `VLV-1099`).
+    families = ["PMP", "VLV", "SEAL", "BRG", "MTR", "FLT", "CPL", "GSK", "BLT", "FLG"]
+    families += [f"{f}X" for f in families]
+    codes = [f"{f}-{1000 + n}" for f in families for n in range(100)]
+    started = time.perf_counter()
+    now = timezone.now()
+    items = Item.objects.bulk_create(
+        [
+            Item(kind="document", title=f"manual {i}", body="", status="published",
+                 published_at=now, language="mixed")
+            for i in range(count)
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    texts = []
+    for _ in items:
+        parts: list[str] = []
+        length = 0
+        while length < chars:
+            sentence = " ".join(rng.choice(words) for _ in range(12)) + "."
+            if rng.random() < 0.1:
+                sentence += f" 부품 {rng.choice(codes)}형, 교체 주기 1년."
+            parts.append(sentence)
+            length += len(sentence) + 1
+        texts.append(" ".join(parts))
+    with connection.cursor() as cursor:
+        ids = [item.pk for item in items]
+        cursor.execute(
+            "INSERT INTO embeddings_searchdocument (item_id, text, input_sha256, "
+            "part_lengths, pages, updated_at) "
+            "SELECT id, text, 'bench', jsonb_build_array(0, length(text), 0), "
+            "'[]'::jsonb, now() FROM unnest(%s::bigint[], %s::text[]) AS r(id, text)",
+            [ids, texts],
+        )
+        token_items, tokens = [], []
+        for pk, text in zip(ids, texts, strict=True):
+            for token in extract_identifiers(text):
+                token_items.append(pk)
+                tokens.append(token)
+        cursor.execute(
+            "INSERT INTO embeddings_identifiertoken (item_id, token) "
+            "SELECT * FROM unnest(%s::bigint[], %s::text[])",
+            [token_items, tokens],
+        )
+        for table in ("items_item", "embeddings_searchdocument"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("VACUUM ANALYZE embeddings_identifiertoken")
+    print(
+        f"  loaded {count} documents of {chars} characters, {len(tokens)} identifier "
+        f"rows, in {time.perf_counter() - started:.1f} s"
+    )
+    _ensure_old_identifier_index()
+    everything = visible_items(None, Filters())
+
+    def old_branch(text: str) -> list:
+        terms = branches.identifier_terms(text)
+        return list(
+            SearchDocument.objects.filter(
+                item__in=everything, text__trigram_word_similar=terms
+            )
+            .annotate(similarity=TrigramWordSimilarity(terms, "text"))
+            .order_by("-similarity", "item_id")
+            .values_list("item_id", "similarity")[:100]
+        )
+
+    def new_branch(text: str) -> list:
+        return branches.identifier_branch(text=text, items=everything, window=100)
+
+    asked = [rng.choice(codes) for _ in range(WARMUP + queries)]
+    rows = []
+    for name, fn in (
+        ("identifier branch, old: trigram over full text", old_branch),
+        ("identifier branch, token index", new_branch),
+    ):
+        row = Row(name)
+        for i, code in enumerate(asked):
+            seconds, value = _timed(lambda code=code, fn=fn: fn(code))
+            if i >= WARMUP:
+                row.times.append(seconds)
+                row.notes.append(len(value))
+        row.notes = [f"{np.mean(row.notes):.0f} hits"]
+        rows.append(row)
+    return rows
+
+
+def _ensure_old_identifier_index() -> None:
+    """The trigram index over whole document texts that migration 0010 dropped: the
+    old identifier branch's baseline row needs it (built once per corpus)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND indexname = 'bench_old_text_trgm'"
+        )
+        if cursor.fetchone():
+            return
+        started = time.perf_counter()
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute(
+            "CREATE INDEX bench_old_text_trgm ON embeddings_searchdocument "
+            "USING gin (text gin_trgm_ops)"
+        )
+        cursor.execute("ANALYZE embeddings_searchdocument")
+    print(
+        f"  built the old full-text trigram index in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def _typo(code: str) -> str:
+    """The code with its second character replaced (`MATH-100` → `MXTH-100`)."""
+    return code[0] + "X" + code[2:]
+
+
+def _statements(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return len(captured)
+
+
 def _size_label(size: int) -> str:
     return f"{size // 1000}k" if size % 1000 == 0 else str(size)
 
@@ -1015,6 +1234,19 @@ def main() -> None:
     parser.add_argument("--image-model-ms", type=float, default=30.0)
     parser.add_argument("--plot", default=str(ROOT / "docs" / "bench-search.png"))
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument(
+        "--long-documents",
+        default="",
+        metavar="COUNT,CHARS",
+        help="also time both identifier branches over COUNT generated documents of "
+        "CHARS characters naming part numbers (schema bench_long_COUNT_CHARS, "
+        "rebuilt; no tsvector or vectors), e.g. 1000,12000 or 100000,300",
+    )
+    parser.add_argument(
+        "--identifier-only",
+        action="store_true",
+        help="measure only the identifier branch rows (old vs token index); no plot",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -1060,9 +1292,14 @@ def main() -> None:
         for plan in plans:
             print(plan + "\n")
         print(_table({size: rows}) + "\n")
+    if args.long_documents:
+        count, chars = (int(n) for n in args.long_documents.split(","))
+        print(f"== {count} documents of {chars} characters, part numbers in them ==")
+        long_rows = measure_long_documents(count, chars, args.queries)
+        print(_table({count: long_rows}) + "\n")
     if len(sizes) > 1:
         print(_table(results))
-    if not args.no_plot:
+    if not args.no_plot and not args.identifier_only:
         _plot(results, Path(args.plot))
         print(f"\nplot: {args.plot}")
     print(f"total {time.perf_counter() - started_all:.0f} s")

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Value
@@ -23,16 +21,11 @@ from PIL import Image
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
 from embeddings.encoders.fingerprint import MATCH_WINDOW_DISTANCE
-from embeddings.models import (
-    Embedding,
-    EmbeddingSpace,
-    Metric,
-    Passage,
-    SearchDocument,
-)
+from embeddings.models import Embedding, EmbeddingSpace, Metric, Passage
 from embeddings.runtime.registry import get_encoder
 from embeddings.text import lexical
 from embeddings.text.fulltext import TEXT_SEARCH_CONFIG
+from embeddings.text.identifiers import find_identifiers, query_identifier_variants
 from embeddings.vectors.store import (
     check_vectors,
     nearest,
@@ -159,33 +152,71 @@ def _scored_hits(rows: list[tuple]) -> list[BranchHit]:
     return [BranchHit(item_id=pk, score=round(float(score), 4)) for pk, score in rows]
 
 
-# Real identifiers only: letters and digits together ("RUN-S220", "X100", "2024년형" is
-# not: it needs a Latin letter), or an upper-case code joined by - _ . / ("EDU-CALC",
-# "ISO/IEC"). Ordinary joined words ("GNU/Linux", "e-mail", "well-known") are left to
-# the lexical branch: trigram matching over whole documents costs hundreds of ms.
-IDENTIFIER = re.compile(
-    r"^(?=.*[A-Za-z])(?=.*\d)[\w\-./]{3,}$|^[A-Z0-9]+(?:[-_./][A-Z0-9]+)+$"
-)
-
-
 def identifier_terms(text: str) -> str:
-    return " ".join(token for token in text.split() if IDENTIFIER.match(token))
+    """The query's identifiers (embeddings/text/identifiers.py), space-separated: the
+    gate of the identifier branch, which runs only when this is not empty."""
+    return " ".join(find_identifiers(text))
+
+
+# Scores per query identifier: an exact (normalised) match is 1.0; a stored token the
+# query's is a prefix of (`S220` → `S220X`, `RUN-S` → `RUN-S220`) scores between 0.6 and
+# 0.9, more for shorter completions; typo matches (trigram similarity, pg_trgm's `%`
+# threshold 0.3) score 0.6 × similarity, always below a prefix match, and are only
+# looked up for a query identifier with no exact or prefix match among visible items:
+# near codes are other products, a fallback for typos, not extra results.
+PREFIX_BASE, PREFIX_SPAN, FUZZY_WEIGHT = 0.6, 0.3, 0.6
 
 
 def identifier_branch(
     *, text: str, items: QuerySet[Item], window: int
 ) -> list[BranchHit]:
-    """Documents containing the query's identifier-like tokens, by trigram similarity."""
-    terms = identifier_terms(text)
-    if not terms:
+    """Items whose identifier index (IdentifierToken) matches the query's identifiers.
+
+    Each query identifier is a slot with its spellings (`run s220` also looks up
+    `RUNS220`); an item's slot score is its best token match, and its score the sum over
+    slots, so an item holding both codes of a two-code query ranks above one holding
+    either. One statement, visible items filtered inside it."""
+    slots = query_identifier_variants(text)
+    if not slots:
         return []
-    rows = (
-        SearchDocument.objects.filter(item__in=items, text__trigram_word_similar=terms)
-        .annotate(similarity=TrigramWordSimilarity(terms, "text"))
-        .order_by("-similarity", "item_id")
-        .values_list("item_id", "similarity")[:window]
-    )
-    return [BranchHit(item_id=item_id, score=round(float(s), 4)) for item_id, s in rows]
+    numbers = [n for n, variants in enumerate(slots) for _ in variants]
+    tokens = [token for variants in slots for token in variants]
+    visible_sql, visible_params = items.order_by().values("pk").query.sql_with_params()
+    # `~` sorts after every [A-Z0-9] in C collation: [token, token~) is the prefix range.
+    sql = f"""
+        WITH q AS MATERIALIZED (
+            SELECT slot, token COLLATE "C" AS token, (token || '~') COLLATE "C" AS below
+            FROM unnest(%s::int[], %s::text[]) AS u(slot, token)
+        ), direct AS MATERIALIZED (
+            SELECT q.slot, t.item_id,
+                   CASE WHEN t.token = q.token THEN 1.0
+                        ELSE {PREFIX_BASE} + {PREFIX_SPAN}
+                             * length(q.token)::float / length(t.token)
+                   END AS score
+            FROM q JOIN embeddings_identifiertoken t
+              ON t.token >= q.token AND t.token < q.below
+            WHERE t.item_id IN ({visible_sql})
+        ), fuzzy AS MATERIALIZED (
+            SELECT q.slot, t.item_id,
+                   {FUZZY_WEIGHT} * similarity(t.token, q.token) AS score
+            FROM q JOIN embeddings_identifiertoken t ON t.token %% q.token
+            WHERE NOT EXISTS (SELECT 1 FROM direct d WHERE d.slot = q.slot)
+              AND t.item_id IN ({visible_sql})
+        ), best AS (
+            SELECT slot, item_id, max(score) AS score
+            FROM (SELECT * FROM direct UNION ALL SELECT * FROM fuzzy) AS found
+            GROUP BY slot, item_id
+        )
+        SELECT item_id, sum(score) AS score FROM best
+        GROUP BY item_id
+        ORDER BY score DESC, item_id
+        LIMIT %s
+    """
+    params = [numbers, tokens, *visible_params, *visible_params, window]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [BranchHit(item_id=pk, score=round(float(score), 4)) for pk, score in rows]
 
 
 def vector_branch(

@@ -24,6 +24,7 @@ from embeddings.encoders.base import ModelUnavailable
 from embeddings.models import (
     Embedding,
     EmbeddingSpace,
+    IdentifierToken,
     JobState,
     OcrResult,
     Passage,
@@ -36,6 +37,8 @@ from embeddings.processing import jobs
 from embeddings.processing.reprocess import items_missing
 from embeddings.runtime.model_identity import ModelChanged
 from embeddings.runtime.registry import get_encoder
+from embeddings.text.fulltext import write_identifier_tokens
+from embeddings.text.identifiers import extract_identifiers
 from embeddings.vectors.spaces import reembed_space
 from items.file_cleanup import referenced_names
 from items.models import Item, ItemFile, ItemImage
@@ -248,6 +251,50 @@ def request_documents(finding: Finding) -> int:
     return len(finding.keys)
 
 
+# Read in batches: a long document's text is large, and the whole corpus is compared.
+IDENTIFIER_BATCH = 1000
+
+
+def find_stale_identifiers() -> Finding:
+    """Search documents whose identifier tokens are not those of their text: written
+    by hand-written SQL or a restore, or by an extractor that has changed since. An
+    index job would skip them (their text is current), so the check compares each
+    document's stored tokens with its text's (one pass; ~1 s per 10k short items)."""
+    finding = Finding()
+    last = 0
+    while True:
+        batch = list(
+            SearchDocument.objects.filter(item_id__gt=last)
+            .order_by("item_id")
+            .values_list("item_id", "text")[:IDENTIFIER_BATCH]
+        )
+        if not batch:
+            return finding
+        last = batch[-1][0]
+        stored: dict[int, set[str]] = {item_id: set() for item_id, _ in batch}
+        for item_id, token in IdentifierToken.objects.filter(
+            document_id__in=list(stored)
+        ).values_list("document_id", "token"):
+            stored[item_id].add(token)
+        for item_id, text in batch:
+            expected = extract_identifiers(text)
+            if stored[item_id] != expected:
+                missing = len(expected - stored[item_id])
+                extra = len(stored[item_id] - expected)
+                finding.add(
+                    item_id, f"item {item_id}: {missing} missing, {extra} extra"
+                )
+
+
+def rewrite_identifiers(finding: Finding) -> int:
+    """Rewrite the tokens from the stored text, as the index stage writes them."""
+    documents = SearchDocument.objects.filter(item_id__in=finding.keys)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for item_id, text in documents.values_list("item_id", "text"):
+            write_identifier_tokens(cursor, item_id=item_id, text=text)
+    return len(finding.keys)
+
+
 def served_spaces(*, available: bool) -> list[EmbeddingSpace]:
     """Active spaces whose model loads (or was never probed), or those that do not."""
     spaces = EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE)
@@ -451,6 +498,8 @@ CHECKS: list[IndexCheck] = [
                find_missing_pages, request_pages, "queue page jobs"),
     IndexCheck("missing-documents", "published items without a search document",
                find_missing_documents, request_documents, "queue index jobs"),
+    IndexCheck("stale-identifiers", "search documents whose identifier tokens are stale",
+               find_stale_identifiers, rewrite_identifiers, "rewrite them from the text"),
     IndexCheck("missing-embeddings", "published items missing embeddings (active spaces)",
                find_missing_embeddings, request_embeddings, "queue embed jobs"),
     IndexCheck("changed-models", "spaces whose model changed under their vectors",

@@ -6,9 +6,11 @@ import json
 from dataclasses import astuple
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from embeddings.models import SearchDocument
 from embeddings.text.documents import ItemText
+from embeddings.text.identifiers import extract_identifiers
 from embeddings.text.korean import analyze
 from embeddings.text.lexical import postings_sql
 from items.models import Item
@@ -18,8 +20,8 @@ TEXT_SEARCH_CONFIG = "english"
 
 
 def store_search_document(*, item: Item, text: ItemText) -> bool:
-    """Write the item's tsvector and its BM25 term rows; returns False when the stored
-    ones are already current."""
+    """Write the item's tsvector, its BM25 term rows and its identifier tokens; returns
+    False when the stored ones are already current."""
     current = SearchDocument.objects.filter(
         item=item, input_sha256=text.sha256, part_lengths__isnull=False
     ).exists()
@@ -56,4 +58,20 @@ def store_search_document(*, item: Item, text: ItemText) -> bool:
         )
         for statement in postings_sql(where="d.item_id = %(item)s"):
             cursor.execute(statement, {"item": item.pk})
+        write_identifier_tokens(cursor, item_id=item.pk, text=text.full)
     return True
+
+
+def write_identifier_tokens(cursor: CursorWrapper, *, item_id: int, text: str) -> None:
+    """Replace the item's IdentifierToken rows with those of `text` (its document's
+    text), inside the caller's transaction: two statements whatever their number."""
+    cursor.execute(
+        "DELETE FROM embeddings_identifiertoken WHERE item_id = %s", [item_id]
+    )
+    tokens = sorted(extract_identifiers(text))
+    if tokens:
+        cursor.execute(
+            "INSERT INTO embeddings_identifiertoken (item_id, token) "
+            "SELECT %s, unnest(%s::text[])",
+            [item_id, tokens],
+        )

@@ -1,4 +1,5 @@
-"""The identifier (trigram) branch runs for real codes only: it is the costly branch."""
+"""The identifier branch runs for real codes only (embeddings/text/identifiers.py):
+ordinary joined words are left to the lexical branch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from search.branches import identifier_terms
     ("text", "terms"),
     [
         ("RUN-S220 신발", "RUN-S220"),
+        ("RUN-S220형 신발", "RUN-S220"),  # Hangul glued to a code starts a new token
+        ("모델 X100, 검정", "X100"),
         ("X100 배터리", "X100"),
         ("EDU-CALC 사용법", "EDU-CALC"),
         ("ISO/IEC 표준", "ISO/IEC"),
@@ -21,5 +24,5 @@ from search.branches import identifier_terms
         ("2024년형 모델", ""),
     ],
 )
-def test_only_real_identifiers_start_the_trigram_branch(text, terms):
+def test_only_real_identifiers_start_the_identifier_branch(text, terms):
     assert identifier_terms(text) == terms
