@@ -170,18 +170,31 @@ PREFIX_BASE, PREFIX_SPAN, FUZZY_WEIGHT = 0.6, 0.3, 0.6
 def identifier_branch(
     *, text: str, items: QuerySet[Item], window: int
 ) -> list[BranchHit]:
+    query = identifier_query(text=text, items=items, window=window)
+    return run_together([query])[0] if query is not None else []
+
+
+def identifier_query(
+    *, text: str, items: QuerySet[Item], window: int
+) -> BranchQuery | None:
     """Items whose identifier index (IdentifierToken) matches the query's identifiers.
 
     Each query identifier is a slot with its spellings (`run s220` also looks up
     `RUNS220`); an item's slot score is its best token match, and its score the sum over
     slots, so an item holding both codes of a two-code query ranks above one holding
-    either. One statement, visible items filtered inside it."""
+    either. One statement (run with the other branches of a search), visible items
+    filtered inside it; None when the query holds no identifier."""
     slots = query_identifier_variants(text)
     if not slots:
-        return []
+        return None
     numbers = [n for n, variants in enumerate(slots) for _ in variants]
     tokens = [token for variants in slots for token in variants]
-    visible_sql, visible_params = items.order_by().values("pk").query.sql_with_params()
+    try:
+        visible_sql, visible_params = (
+            items.order_by().values("pk").query.sql_with_params()
+        )
+    except EmptyResultSet:  # nothing is visible
+        return None
     # `~` sorts after every [A-Z0-9] in C collation: [token, token~) is the prefix range.
     sql = f"""
         WITH q AS MATERIALIZED (
@@ -213,10 +226,7 @@ def identifier_branch(
         LIMIT %s
     """
     params = [numbers, tokens, *visible_params, *visible_params, window]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [BranchHit(item_id=pk, score=round(float(score), 4)) for pk, score in rows]
+    return BranchQuery(sql=sql, params=params, finish=_scored_hits)
 
 
 def vector_branch(

@@ -200,7 +200,7 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
             items=items, window=request.window,
         ))  # fmt: skip
         if branches.identifier_terms(request.text):
-            run.add("identifier", "text", branches.identifier_branch(
+            run.plan("identifier", "text", branches.identifier_query(
                 text=request.text, items=items, window=request.window
             ))  # fmt: skip
     for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
