@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
 from embeddings.encoders.base import Encoder
 from embeddings.models import EmbeddingSpace, Passage
@@ -111,10 +112,12 @@ def delete_beyond(*, items: Sequence[Item], space: EmbeddingSpace) -> None:
     if space.passage_size is None:
         Passage.objects.filter(space=space, item__in=items).delete()
         return
+    beyond = Q(pk__in=[])
     for item in items:
         plan = plan_passages(item=item, space=space)
         count = len(plan.spans) if plan is not None else 0
-        Passage.objects.filter(space=space, item=item, number__gte=count).delete()
+        beyond |= Q(item=item, number__gte=count)
+    Passage.objects.filter(beyond, space=space).delete()  # one statement for the batch
 
 
 def embed_passages(
