@@ -888,7 +888,7 @@ def measure(size: int, args) -> tuple[list[Row], list[str]]:
         pages[id(q)] = fuse({"fts": fts(q), "vector": found})[:20]
     run(
         "hit assembly: _hits for 20 results (snippets, matched terms)",
-        lambda q: _hits(pages[id(q)], analyse_query(q.text).terms, ""),
+        lambda q: _hits(pages[id(q)], analyse_query(q.text).terms, "", {}),
     )
 
     def embed_uncached(q):

@@ -89,6 +89,12 @@ def run_together(queries: Sequence[BranchQuery]) -> list[list[BranchHit]]:
     return [query.finish(rows[i]) for i, query in enumerate(queries)]
 
 
+def run_one(query: BranchQuery | None) -> list[BranchHit]:
+    """One branch on its own (similar items, benchmarks); None: the branch does not
+    apply, no hits."""
+    return run_together([query])[0] if query is not None else []
+
+
 def _fetch(sql: str, params: Sequence) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -101,7 +107,7 @@ def lexical_branch(
     query = lexical_query(
         scoring_text=scoring_text, constraint=constraint, items=items, window=window
     )
-    return run_together([query])[0] if query is not None else []
+    return run_one(query)
 
 
 def lexical_query(
@@ -171,7 +177,7 @@ def identifier_branch(
     *, text: str, items: QuerySet[Item], window: int
 ) -> list[BranchHit]:
     query = identifier_query(text=text, items=items, window=window)
-    return run_together([query])[0] if query is not None else []
+    return run_one(query)
 
 
 def identifier_query(
@@ -243,7 +249,7 @@ def vector_branch(
         space=space, vector=vector, source=source, items=items, window=window,
         exclude_item=exclude_item,
     )  # fmt: skip
-    return run_together([query])[0]
+    return run_one(query)
 
 
 def vector_query(
@@ -259,18 +265,6 @@ def vector_query(
     if exclude_item is not None:
         rows = rows.exclude(item_id=exclude_item)
     return _nearest_query(space, vector, rows, window=window)
-
-
-def passage_branch(
-    *,
-    space: EmbeddingSpace,
-    vector: np.ndarray,
-    items: QuerySet[Item],
-    window: int,
-) -> list[BranchHit]:
-    return run_together(
-        [passage_query(space=space, vector=vector, items=items, window=window)]
-    )[0]
 
 
 def passage_query(

@@ -3,7 +3,7 @@
 A text model reads one window (multilingual-e5: 512 tokens), so an item's text vector
 sees the start of a long document only; the passages (embeddings/text/passages.py) cover
 all of it, and search ranks an item by its best passage (search/branches.py
-`passage_branch`). Part of the embed stage: the same job, hash discipline and progress
+`passage_query`). Part of the embed stage: the same job, hash discipline and progress
 counts as the item's other vectors.
 
 The model reads each passage with the item's title in front (unless the passage already
@@ -17,7 +17,7 @@ time, so a long document's passages are embedded over several bounded job runs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -75,18 +75,32 @@ class PassageWork:
     todo: tuple[int, ...]
 
 
+def plan_items(
+    *,
+    items: Sequence[Item],
+    space: EmbeddingSpace,
+    texts: Mapping[int, ItemText] | None = None,
+) -> list[PassagePlan]:
+    """The passages of each item in `space` (none if it embeds no passages), from the
+    items' assembled `texts` when the caller has them."""
+    if space.passage_size is None:
+        return []
+    texts = texts or {}
+    return [
+        plan
+        for item in items
+        if (plan := plan_passages(item=item, space=space, text=texts.get(item.pk)))
+        is not None
+    ]
+
+
 def passages_to_embed(
-    *, items: Sequence[Item], space: EmbeddingSpace, force: bool = False
+    *, plans: Sequence[PassagePlan], space: EmbeddingSpace, force: bool = False
 ) -> list[PassageWork]:
-    """Per item, the passages whose stored row is missing or was cut or embedded from
+    """Per plan, the passages whose stored row is missing or was cut or embedded from
     another input (one query for all the items): what `embed_passages` writes, and
     what a dry run counts. Rows are compared one by one, so a run that stopped after
     part of a long document's passages resumes with the rest."""
-    plans = [
-        plan
-        for item in items
-        if (plan := plan_passages(item=item, space=space)) is not None
-    ]
     stored: set[tuple[int, int, int, int, str]] = set()
     if not force:
         stored = set(
@@ -106,17 +120,17 @@ def passages_to_embed(
     return works
 
 
-def delete_beyond(*, items: Sequence[Item], space: EmbeddingSpace) -> None:
-    """Drop the passages past the end of each item's current split (a shorter text),
-    and all of them in a space that no longer embeds passages."""
+def delete_beyond(
+    *, items: Sequence[Item], space: EmbeddingSpace, plans: Sequence[PassagePlan]
+) -> None:
+    """Drop the passages past the end of each item's current split (`plans`: a shorter
+    text), and all of them in a space that no longer embeds passages."""
     if space.passage_size is None:
         Passage.objects.filter(space=space, item__in=items).delete()
         return
     beyond = Q(pk__in=[])
-    for item in items:
-        plan = plan_passages(item=item, space=space)
-        count = len(plan.spans) if plan is not None else 0
-        beyond |= Q(item=item, number__gte=count)
+    for plan in plans:
+        beyond |= Q(item_id=plan.item_id, number__gte=len(plan.spans))
     Passage.objects.filter(beyond, space=space).delete()  # one statement for the batch
 
 

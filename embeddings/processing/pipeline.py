@@ -36,6 +36,7 @@ from embeddings.processing.passage_vectors import (
     embed_passages,
     forget_passages,
     passages_to_embed,
+    plan_items,
 )
 from embeddings.processing.pdf_pages import (
     has_text_layer,
@@ -193,10 +194,19 @@ def embed_items(
     from django.conf import settings
 
     batch_size = batch_size or settings.EMBED_BATCH_SIZE
-    wanted = [inp for item in items for inp in collect_inputs(item=item, space=space)]
-    _delete_outdated(items=items, space=space, wanted=wanted)
+    # Each item's text is assembled once, for its text vector and its passages.
+    item_texts = (
+        {item.pk: build_item_text(item) for item in items} if space.embeds_text else {}
+    )
+    wanted = [
+        inp
+        for item in items
+        for inp in collect_inputs(item=item, space=space, text=item_texts.get(item.pk))
+    ]
+    plans = plan_items(items=items, space=space, texts=item_texts)
+    _delete_outdated(items=items, space=space, wanted=wanted, plans=plans)
     todo = inputs_to_embed(items=items, space=space, wanted=wanted)
-    passages = passages_to_embed(items=items, space=space)
+    passages = passages_to_embed(plans=plans, space=space)
     if not todo and not passages:
         return 0
     encoder = get_encoder(space)
@@ -264,8 +274,11 @@ def inputs_to_embed(
     return [inp for inp in wanted if stored.get(_key(inp)) != inp.sha256]
 
 
-def collect_inputs(*, item: Item, space: EmbeddingSpace) -> list[EmbeddingInput]:
-    """What the space embeds for this item, each with the hash that decides re-work."""
+def collect_inputs(
+    *, item: Item, space: EmbeddingSpace, text: ItemText | None = None
+) -> list[EmbeddingInput]:
+    """What the space embeds for this item, each with the hash that decides re-work
+    (`text`: the item's assembled text, when the caller has it)."""
     salt = f"{space.pk}:{space.model_signature}:"
     inputs: list[EmbeddingInput] = []
     if space.embeds_images:
@@ -273,7 +286,7 @@ def collect_inputs(*, item: Item, space: EmbeddingSpace) -> list[EmbeddingInput]
             sha = hashlib.sha256((salt + image.sha256).encode()).hexdigest()
             inputs.append(EmbeddingInput(item_id=item.pk, image=image, sha256=sha))
     if space.embeds_text:
-        text = build_item_text(item)
+        text = text if text is not None else build_item_text(item)
         if text.for_embedding:
             sha = hashlib.sha256((salt + text.sha256).encode()).hexdigest()
             inputs.append(
@@ -349,7 +362,9 @@ def _store_windows(embedding: Embedding, regions) -> None:
     )
 
 
-def _delete_outdated(*, items: Sequence[Item], space: EmbeddingSpace, wanted) -> None:
+def _delete_outdated(
+    *, items: Sequence[Item], space: EmbeddingSpace, wanted, plans: Sequence
+) -> None:
     """Remove vectors whose input disappeared (an image deleted, text emptied)."""
     keep = {_key(inp) for inp in wanted}
     rows = Embedding.objects.filter(space=space, item__in=items).only(
@@ -358,7 +373,7 @@ def _delete_outdated(*, items: Sequence[Item], space: EmbeddingSpace, wanted) ->
     stale = [row.pk for row in rows if (row.item_id, row.image_id) not in keep]
     if stale:
         Embedding.objects.filter(pk__in=stale).delete()
-    delete_beyond(items=items, space=space)
+    delete_beyond(items=items, space=space, plans=plans)
 
 
 def _key(inp: EmbeddingInput) -> tuple[int, int | None]:
@@ -443,7 +458,9 @@ def _pending_embed(*, item: Item, space: EmbeddingSpace | None, force: bool) -> 
     # A unit is a vector: the item's text and images, and each passage of its text.
     passages = sum(
         len(work.todo)
-        for work in passages_to_embed(items=[item], space=space, force=force)
+        for work in passages_to_embed(
+            plans=plan_items(items=[item], space=space), space=space, force=force
+        )
     )
     if force:
         return len(collect_inputs(item=item, space=space)) + passages
