@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import CharField, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from PIL import Image
 
 from embeddings.encoders.base import Encoder, ModelUnavailable
@@ -44,7 +45,11 @@ class BranchQuery:
     """One branch's SQL, run alone or with the other branches of a search in one
     statement (`run_together`): each search pays one round trip for all of them, not
     one per branch. Rows are (item id, score or distance[, start, end]); `finish` turns
-    them into the branch's ranked hits."""
+    them into the branch's ranked hits.
+
+    A `fill` query scores the other branches' candidates instead of finding its own
+    (score fusion's fill-in, `fill_query`): its SQL reads their item ids from the
+    `CANDIDATES` relation, which `run_together` builds in the same statement."""
 
     sql: str
     params: Sequence
@@ -52,23 +57,42 @@ class BranchQuery:
     columns: int = 2
     # The hnsw.ef_search the query needs when above the connection's default, else 0.
     ef_search: int = 0
+    fill: bool = False
 
 
 WIDTH = 4  # the widest branch row: item id, distance, passage start and end
+CANDIDATES = "branch_candidates"  # every finding branch's item ids, for fill queries
 
 
 def run_together(queries: Sequence[BranchQuery]) -> list[list[BranchHit]]:
-    """Every query's hits, in order, from one statement (UNION ALL of the branches, each
-    tagged with its position; narrower rows padded with NULLs)."""
+    """Every query's hits, in order, from one statement: each finding branch is a
+    MATERIALIZED CTE (planned on its own, so a nearest-neighbour one keeps its index
+    scan); fill queries score the union of their item ids; the result is the UNION ALL
+    of all of them, each row tagged with its query's position and padded to WIDTH."""
     if not queries:
         return []
+    ctes: list[str] = []
     parts: list[str] = []
     params: list[object] = []
-    for position, query in enumerate(queries):
-        padding = ", NULL::integer" * (WIDTH - query.columns)
-        parts.append(f"SELECT {position}, b.*{padding} FROM ({query.sql}) AS b")
+    finding = [i for i, query in enumerate(queries) if not query.fill]
+    for position in finding:
+        query = queries[position]
+        columns = ", ".join(f"c{i}" for i in range(query.columns))
+        ctes.append(f"b{position}({columns}) AS MATERIALIZED ({query.sql})")
         params.extend(query.params)
-    sql = "\nUNION ALL\n".join(parts)
+        padding = ", NULL::integer" * (WIDTH - query.columns)
+        parts.append(f"SELECT {position}, {columns}{padding} FROM b{position}")
+    if len(finding) < len(queries):
+        union = " UNION ".join(f"SELECT c0 FROM b{i}" for i in finding) or (
+            "SELECT NULL::integer WHERE false"
+        )
+        ctes.append(f"{CANDIDATES}(item_id) AS MATERIALIZED ({union})")
+    for position, query in enumerate(queries):
+        if query.fill:
+            padding = ", NULL::integer" * (WIDTH - query.columns)
+            parts.append(f"SELECT {position}, f.*{padding} FROM ({query.sql}) AS f")
+            params.extend(query.params)
+    sql = "WITH " + ",\n".join(ctes) + "\n" + "\nUNION ALL\n".join(parts)
     ef_search = max(query.ef_search for query in queries)
     rows: list[list[tuple]] = [[] for _ in queries]
     if ef_search <= settings.HNSW_EF_SEARCH:
@@ -450,12 +474,45 @@ class VectorProbe:
     windows: np.ndarray | None = None
 
 
+def fill_query(probe: VectorProbe) -> BranchQuery | None:
+    """Score fusion's fill-in as part of the branches' statement: the exact similarity
+    to `probe` of every candidate the finding branches return (an item's best image or
+    passage when it has several; no index scan: the candidates are known). None for a
+    window probe, whose window distances take a statement of their own
+    (`vector_scores`)."""
+    if probe.windows is not None:
+        return None
+    candidates = RawSQL(f"SELECT item_id FROM {CANDIDATES}", ())
+    rows: QuerySet = (
+        Passage.objects.filter(space=probe.space, item_id__in=candidates)
+        if probe.source == "passage"
+        else Embedding.objects.filter(
+            space=probe.space, source=probe.source, item_id__in=candidates
+        )
+    )
+    query = with_distance(probe.space, probe.vector, queryset=rows).values_list(
+        "item_id", "distance"
+    )
+    sql, params = query.query.sql_with_params()
+    space = probe.space
+
+    def finish(found: list[tuple]) -> list[BranchHit]:
+        best: dict[int, float] = {}
+        for item_id, distance in found:
+            similarity = _similarity(space, distance)
+            best[item_id] = max(similarity, best.get(item_id, similarity))
+        return [BranchHit(item_id=i, score=s) for i, s in best.items()]
+
+    return BranchQuery(sql=sql, params=params, finish=finish, fill=True)
+
+
 def vector_scores(
     probes: Mapping[str, tuple[VectorProbe, Sequence[int]]],
 ) -> dict[str, dict[int, float]]:
     """Exact similarity to each probe of the given items' stored vectors (an item's best
-    image or passage when it has several): what score fusion fills in for candidates a
-    nearest-neighbour branch did not return. One statement for all probes (UNION ALL
+    image or passage when it has several): the fill-in for candidates a search's own
+    statement could not score (`fill_query`: window probes, and candidates of the
+    query image's text, found after it). One statement for all vector probes (UNION ALL
     of exact distance scans over known ids; no index scan), and one per window probe
     (a fingerprint space's window distance, as `window_branch` ranks)."""
     parts = []

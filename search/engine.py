@@ -131,6 +131,10 @@ class _Run:
 
     # Branches planned but not yet run: `flush` runs them all in one statement.
     planned: list[tuple[str, branches.BranchQuery]] = field(default_factory=list)
+    # Score fusion's fill-in, run in that statement too: per vector branch, the exact
+    # scores of the candidates found by then (`covered`); `_fill_in` adds the rest.
+    filled: dict[str, dict[int, float]] = field(default_factory=dict)
+    covered: set[int] = field(default_factory=set)
 
     def add(self, name: str, side: str, hits: list[BranchHit]) -> None:
         if name in self.off:
@@ -146,10 +150,28 @@ class _Run:
         self.add(name, side, [])
         self.planned.append((name, query))
 
-    def flush(self) -> None:
-        found = branches.run_together([query for _, query in self.planned])
-        for (name, _), hits in zip(self.planned, found, strict=True):
+    def flush(self, *, fill: bool = False) -> None:
+        """Run the planned branches; with `fill`, score fusion's fill-in of every vector
+        branch's missing candidates joins the same statement."""
+        fills = [
+            (name, query)
+            for name, probe in self.probes.items()
+            if fill
+            and name in self.lists
+            and (query := branches.fill_query(probe)) is not None
+        ]
+        planned = self.planned + fills
+        found = branches.run_together([query for _, query in planned])
+        for (name, _), hits in zip(
+            self.planned, found[: len(self.planned)], strict=True
+        ):
             self.lists[name] = hits
+        for (name, _), hits in zip(fills, found[len(self.planned) :], strict=True):
+            self.filled[name] = {hit.item_id: hit.score for hit in hits}
+        if fills:  # what the statement's candidates were: the planned branches' hits
+            self.covered = {
+                h.item_id for hits in found[: len(self.planned)] for h in hits
+            }
         self.planned = []
 
 
@@ -205,7 +227,13 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
             ))  # fmt: skip
     for space in EmbeddingSpace.objects.filter(state=SpaceState.ACTIVE):
         _space_branches(space, request, items, use_text, use_image, run)
-    run.flush()  # the lexical and nearest-neighbour branches, in one round trip
+    kind = query_type(request.text) if use_text and not use_image else None
+    method = request.fusion
+    if method == "auto":
+        method = FUSION_DEFAULTS[kind].method if kind else "rrf"
+    # The lexical and nearest-neighbour branches in one round trip, and with score
+    # fusion the vector branches' scores of each other's candidates too.
+    run.flush(fill=method == "score" and not single)
     # The query image's text: none without an image, else read now or passed in.
     image_text = ""
     if use_image:
@@ -223,10 +251,6 @@ def _execute(request: SearchRequest, items, *, ocr_text: str | None = None):
             )
         run.lists = {single: run.lists[single]}
         run.sides = {single: run.sides[single]}
-    kind = query_type(request.text) if use_text and not use_image else None
-    method = request.fusion
-    if method == "auto":
-        method = FUSION_DEFAULTS[kind].method if kind else "rrf"
     weights = _weights(request, run.sides, kind)
     if method == "score":
         fused = fuse_scores(run.lists, weights=weights, filled=_fill_in(run))
@@ -399,13 +423,26 @@ def _add_vector_branches(space, vector, side, targets, request, items, run: _Run
 
 def _fill_in(run: _Run) -> dict[str, dict[int, float]]:
     """Exact scores, from stored vectors, of the candidates each vector branch did not
-    return, in one statement. Candidates come from the branches, so all are visible."""
+    return: those the branches' statement scored, plus (one more statement, only when
+    there are any) window probes' and the candidates found after it (the query image's
+    text). Candidates come from the branches, so all are visible."""
     candidates = {hit.item_id for hits in run.lists.values() for hit in hits}
-    return branches.vector_scores({
-        name: (probe, sorted(candidates - {h.item_id for h in run.lists[name]}))
-        for name, probe in run.probes.items()
+    filled = {name: dict(scores) for name, scores in run.filled.items()}
+    missing = {
+        name: sorted(
+            candidates
+            - {h.item_id for h in run.lists[name]}
+            - (run.covered if name in run.filled else set())
+        )
+        for name in run.probes
         if name in run.lists
+    }
+    rest = branches.vector_scores({
+        name: (run.probes[name], ids) for name, ids in missing.items() if ids
     })  # fmt: skip
+    for name, scores in rest.items():
+        filled.setdefault(name, {}).update(scores)
+    return filled
 
 
 def _rerank(text: str, fused: list[FusedHit]):

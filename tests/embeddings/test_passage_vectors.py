@@ -262,3 +262,58 @@ def test_a_job_embeds_a_bounded_number_of_passages_per_run_and_continues(e5, set
     assert STAGES[Stage.EMBED].pending(item=item, space=e5, force=False) == stored - 5
     assert STAGES[Stage.EMBED].run_all(item=item, space=e5) == stored - 5
     assert STAGES[Stage.EMBED].pending(item=item, space=e5, force=False) == 0
+
+
+def test_fill_queries_score_every_candidate_in_the_branches_statement(e5, manual):
+    """Score fusion's fill-in runs with the branches: the passage and text vectors'
+    exact scores of every candidate any branch found, as `vector_scores` computes them
+    on its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from items.models import Item
+    from search import branches
+
+    vector = embed_query_text(e5, "비커를 씻고 말리는 방법")
+    items = Item.objects.published()
+    probes = {
+        source: VectorProbe(space=e5, vector=vector, source=source)
+        for source in ("text", "passage")
+    }
+    finding = [
+        branches.lexical_query(
+            scoring_text="급식 우유", constraint="", items=items, window=10
+        ),
+        branches.passage_query(space=e5, vector=vector, items=items, window=1),
+    ]
+    fills = [branches.fill_query(probe) for probe in probes.values()]
+    with CaptureQueriesContext(connection) as captured:
+        lexical, passage, *filled = branches.run_together([*finding, *fills])
+    assert len(captured.captured_queries) == 1
+    candidates = {h.item_id for h in lexical} | {h.item_id for h in passage}
+    # The lexical branch finds the lunch notice only; the passage branch the manual.
+    assert len(candidates) == 2 and manual.pk in candidates
+    alone = vector_scores({
+        source: (probe, sorted(candidates)) for source, probe in probes.items()
+    })  # fmt: skip
+    for source, hits in zip(probes, filled, strict=True):
+        scores = {h.item_id: h.score for h in hits}
+        assert scores.keys() == candidates
+        assert scores == pytest.approx(alone[source])
+    # The whole search fills in the same way: the branches' one statement, then hits.
+    run_search(SearchRequest(text="비커 씻는 방법"), user=ANON)
+    with CaptureQueriesContext(connection) as captured:
+        run_search(SearchRequest(text="비커 씻는 방법"), user=ANON)
+    branch_statements = [
+        q["sql"] for q in captured.captured_queries if branches.CANDIDATES in q["sql"]
+    ]
+    assert len(branch_statements) == 1
+
+
+def test_a_window_probe_has_no_fill_query(e5):
+    from search import branches
+
+    probe = VectorProbe(
+        space=e5, vector=np.zeros(4), source="image", windows=np.zeros((2, 256))
+    )
+    assert branches.fill_query(probe) is None
