@@ -363,6 +363,22 @@ def window_branch(
     exclude_item: int | None = None,
     exact: bool = False,
 ) -> list[BranchHit]:
+    """`window_query` run on its own (similar items, benchmarks)."""
+    return run_one(window_query(
+        space=space, windows=windows, items=items, window=window,
+        exclude_item=exclude_item, exact=exact,
+    ))  # fmt: skip
+
+
+def window_query(
+    *,
+    space: EmbeddingSpace,
+    windows: np.ndarray,
+    items: QuerySet[Item],
+    window: int,
+    exclude_item: int | None = None,
+    exact: bool = False,
+) -> BranchQuery | None:
     """Nearest items of a fingerprint space by their images' region hashes: an image's
     distance is the smallest Hamming distance between any of the query's windows and any
     of its stored windows (WindowHash), so a crop of a stored picture matches the window
@@ -374,15 +390,21 @@ def window_branch(
 
     Each query window's nearest stored windows come from the HNSW index over all
     windows (iterative scan, so filters still yield enough rows); `exact` scans every
-    stored window instead (docs/benchmarks.md measures both)."""
-    visible_sql, visible_params = items.order_by().values("pk").query.sql_with_params()
+    stored window instead (docs/benchmarks.md measures both). A search runs it with its
+    other branches in one statement (`run_together`); None when nothing is visible."""
+    try:
+        visible_sql, visible_params = (
+            items.order_by().values("pk").query.sql_with_params()
+        )
+    except EmptyResultSet:
+        return None
     where = f"e.item_id IN ({visible_sql})"
     params: list = list(visible_params)
     if exclude_item is not None:
         where += " AND e.item_id <> %s"
         params.append(exclude_item)
-    find = _window_distances if exact else _nearest_window_distances
-    rows = find(
+    build = _window_distances_sql if exact else _nearest_window_distances_sql
+    sql, values = build(
         space,
         windows,
         where=where,
@@ -390,10 +412,23 @@ def window_branch(
         limit=window,
         within=MATCH_WINDOW_DISTANCE,
     )
-    return [BranchHit(item_id=i, score=_similarity(space, d)) for i, d in rows]
+
+    def finish(found: list[tuple]) -> list[BranchHit]:
+        return [BranchHit(item_id=i, score=_similarity(space, d)) for i, d in found]
+
+    return BranchQuery(sql=sql, params=values, finish=finish)
 
 
 def _window_distances(
+    space: EmbeddingSpace, windows: np.ndarray, *, where: str, params: Sequence
+) -> list[tuple[int, int]]:
+    sql, values = _window_distances_sql(space, windows, where=where, params=params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return [(pk, int(distance)) for pk, distance in cursor.fetchall()]
+
+
+def _window_distances_sql(
     space: EmbeddingSpace,
     windows: np.ndarray,
     *,
@@ -401,7 +436,7 @@ def _window_distances(
     params: Sequence,
     limit: int | None = None,
     within: int | None = None,
-) -> list[tuple[int, int]]:
+) -> tuple[str, list]:
     """(item id, smallest window distance) of the space's images passing `where` (and
     no farther than `within` bits), nearest first, in one statement."""
     limit_sql = "LIMIT %s" if limit is not None else ""
@@ -421,12 +456,10 @@ def _window_distances(
     values = [query, space.pk, *params]
     values += [within] if within is not None else []
     values += [limit] if limit is not None else []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return [(pk, int(distance)) for pk, distance in cursor.fetchall()]
+    return sql, values
 
 
-def _nearest_window_distances(
+def _nearest_window_distances_sql(
     space: EmbeddingSpace,
     windows: np.ndarray,
     *,
@@ -434,9 +467,9 @@ def _nearest_window_distances(
     params: Sequence,
     limit: int,
     within: int,
-) -> list[tuple[int, int]]:
-    """As `_window_distances`, from the `limit` × 3 nearest stored windows of each query
-    window (HNSW): an image's distance is its best window found, nearest first."""
+) -> tuple[str, list]:
+    """As `_window_distances_sql`, from the `limit` × 3 nearest stored windows of each
+    query window (HNSW): an image's distance is its best window found, nearest first."""
     sql = f"""
         SELECT e.item_id, min(n.distance) AS distance
         FROM unnest(%s::bit(256)[]) AS q(bits)
@@ -455,10 +488,7 @@ def _nearest_window_distances(
         LIMIT %s
     """
     query = [to_bit_string(bits) for bits in windows]
-    values = [query, space.pk, *params, limit * 3, within, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return [(pk, int(distance)) for pk, distance in cursor.fetchall()]
+    return sql, [query, space.pk, *params, limit * 3, within, limit]
 
 
 @dataclass(frozen=True)
@@ -474,14 +504,27 @@ class VectorProbe:
     windows: np.ndarray | None = None
 
 
-def fill_query(probe: VectorProbe) -> BranchQuery | None:
+def fill_query(probe: VectorProbe) -> BranchQuery:
     """Score fusion's fill-in as part of the branches' statement: the exact similarity
     to `probe` of every candidate the finding branches return (an item's best image or
-    passage when it has several; no index scan: the candidates are known). None for a
-    window probe, whose window distances take a statement of their own
-    (`vector_scores`)."""
+    passage when it has several, a fingerprint's best window; no index scan: the
+    candidates are known)."""
+    space = probe.space
     if probe.windows is not None:
-        return None
+        sql, values = _window_distances_sql(
+            space,
+            probe.windows,
+            where=f"e.item_id IN (SELECT item_id FROM {CANDIDATES})",
+            params=(),
+        )
+        return BranchQuery(
+            sql=sql,
+            params=values,
+            finish=lambda found: [
+                BranchHit(item_id=i, score=_similarity(space, d)) for i, d in found
+            ],
+            fill=True,
+        )
     candidates = RawSQL(f"SELECT item_id FROM {CANDIDATES}", ())
     rows: QuerySet = (
         Passage.objects.filter(space=probe.space, item_id__in=candidates)
@@ -494,7 +537,6 @@ def fill_query(probe: VectorProbe) -> BranchQuery | None:
         "item_id", "distance"
     )
     sql, params = query.query.sql_with_params()
-    space = probe.space
 
     def finish(found: list[tuple]) -> list[BranchHit]:
         best: dict[int, float] = {}
@@ -511,8 +553,8 @@ def vector_scores(
 ) -> dict[str, dict[int, float]]:
     """Exact similarity to each probe of the given items' stored vectors (an item's best
     image or passage when it has several): the fill-in for candidates a search's own
-    statement could not score (`fill_query`: window probes, and candidates of the
-    query image's text, found after it). One statement for all vector probes (UNION ALL
+    statement could not score (`fill_query`: those of the query image's text, found
+    after it). One statement for all vector probes (UNION ALL
     of exact distance scans over known ids; no index scan), and one per window probe
     (a fingerprint space's window distance, as `window_branch` ranks)."""
     parts = []

@@ -154,11 +154,9 @@ class _Run:
         """Run the planned branches; with `fill`, score fusion's fill-in of every vector
         branch's missing candidates joins the same statement."""
         fills = [
-            (name, query)
+            (name, branches.fill_query(probe))
             for name, probe in self.probes.items()
-            if fill
-            and name in self.lists
-            and (query := branches.fill_query(probe)) is not None
+            if fill and name in self.lists
         ]
         planned = self.planned + fills
         found = branches.run_together([query for _, query in planned])
@@ -377,7 +375,7 @@ def _add_window_branch(space, vector, windows, request, items, run: _Run) -> Non
     """A fingerprint space's image branch, ranked by window distance (crops, borders);
     named like the vector branch it replaces, `<space>:image>image`."""
     name = f"{space.name}:image>image"
-    run.add(name, "image", branches.window_branch(
+    run.plan(name, "image", branches.window_query(
         space=space, windows=windows, items=items, window=request.window,
     ))  # fmt: skip
     run.probes[name] = branches.VectorProbe(
@@ -424,8 +422,7 @@ def _add_vector_branches(space, vector, side, targets, request, items, run: _Run
 def _fill_in(run: _Run) -> dict[str, dict[int, float]]:
     """Exact scores, from stored vectors, of the candidates each vector branch did not
     return: those the branches' statement scored, plus (one more statement, only when
-    there are any) window probes' and the candidates found after it (the query image's
-    text). Candidates come from the branches, so all are visible."""
+    there are any) the candidates found after it (the query image's text). Candidates come from the branches, so all are visible."""
     candidates = {hit.item_id for hits in run.lists.values() for hit in hits}
     filled = {name: dict(scores) for name, scores in run.filled.items()}
     missing = {

@@ -308,12 +308,3 @@ def test_fill_queries_score_every_candidate_in_the_branches_statement(e5, manual
         q["sql"] for q in captured.captured_queries if branches.CANDIDATES in q["sql"]
     ]
     assert len(branch_statements) == 1
-
-
-def test_a_window_probe_has_no_fill_query(e5):
-    from search import branches
-
-    probe = VectorProbe(
-        space=e5, vector=np.zeros(4), source="image", windows=np.zeros((2, 256))
-    )
-    assert branches.fill_query(probe) is None

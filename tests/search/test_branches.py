@@ -148,6 +148,52 @@ def test_score_fusion_scores_candidates_by_window_distance(gallery):
     assert response.hits[0].item.pk == gallery[TARGET]
 
 
+def test_the_window_branch_and_its_fill_in_run_in_one_statement(gallery):
+    """The window branch joins the other branches' statement, and its fill-in scores
+    every candidate by window distance exactly as `vector_scores` does alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from items.models import Item
+    from search import branches
+
+    space = EmbeddingSpace.objects.get(name="fingerprint")
+    image = png(corner_crop(photo(TARGET), 0.30))
+    windows = branches.embed_query_windows(space, image)
+    vector = branches.embed_query_image(space, image)
+    items = Item.objects.published()
+    probe = branches.VectorProbe(
+        space=space, vector=vector, source="image", windows=windows
+    )
+    finding = branches.window_query(space=space, windows=windows, items=items, window=3)
+    exact = branches.window_query(
+        space=space, windows=windows, items=items, window=3, exact=True
+    )
+    with CaptureQueriesContext(connection) as captured:
+        found, exactly, filled = branches.run_together(
+            [finding, exact, branches.fill_query(probe)]
+        )
+    assert len(captured.captured_queries) == 1
+    assert found[0].item_id == exactly[0].item_id == gallery[TARGET]
+    candidates = sorted({h.item_id for h in found + exactly})
+    alone = branches.vector_scores({"w": (probe, candidates)})["w"]
+    assert {h.item_id: h.score for h in filled} == alone
+    assert (
+        branches.window_query(
+            space=space, windows=windows, items=Item.objects.none(), window=3
+        )
+        is None
+    )
+    # A text + image search: active spaces, the branches (lexical, e5, window) in one
+    # statement, hits and covers (the query picture has no text to read).
+    request = SearchRequest(text="사진", image=image)
+    run_search(request, user=ANON)  # query embeddings cached: count SQL only
+    with CaptureQueriesContext(connection) as captured:
+        response = run_search(request, user=ANON)
+    assert BRANCH in response.branches and response.ocr_text == ""
+    assert len(captured.captured_queries) <= 4, captured.captured_queries
+
+
 def test_similar_items_find_a_stored_crop_through_windows(gallery, make_item):
     crop = make_item(title="잘라낸 사진", body="")
     add_image(
