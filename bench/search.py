@@ -289,9 +289,10 @@ def _use_schema(size: int | str) -> str:
 
     schema = f"bench_{size}"
     connections.close_all()
-    connection.settings_dict.setdefault("OPTIONS", {})["options"] = (
-        f"-c search_path={schema},public"
-    )
+    # Appended: the settings' own options (HNSW iterative scans, ef_search) must stay.
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    kept = re.sub(r"\s*-c search_path=\S+", "", options.get("options", ""))
+    options["options"] = f"{kept} -c search_path={schema},public".strip()
     with connection.cursor() as cursor:
         # Extensions live in public, shared by every size's schema.
         cursor.execute("CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public")

