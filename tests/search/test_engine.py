@@ -305,6 +305,29 @@ def test_text_queries_say_which_fusion_ranked_them_and_why(corpus):
     assert all("normalised" not in p for p in rrf.hits[0].explain["branches"].values())
 
 
+def test_each_query_type_gets_its_measured_weights(corpus):
+    """Questions weigh the lexical branch 0.75 and give a space's passages 0.7 of its
+    weight (its whole-text vector 0.3); keyword queries 1.0 and half each."""
+    from search.engine import FUSION_DEFAULTS
+
+    keyword = run_search(SearchRequest(text="머그컵"), user=ANON)
+    question = run_search(
+        SearchRequest(text="커피를 마시는 컵은 어디에 있나요?"), user=ANON
+    )
+    for response in (keyword, question):
+        defaults = FUSION_DEFAULTS[response.query_type]
+        weights = response.weights
+        assert weights["fts"] == pytest.approx(defaults.lexical_weight)
+        passage, whole = weights["e5-small:text>passage"], weights["e5-small:text>text"]
+        assert passage + whole == pytest.approx(1.0)  # one space, one weight
+        assert passage == pytest.approx(defaults.passage_share)
+    assert question.weights["fts"] < keyword.weights["fts"]
+    assert (
+        question.weights["e5-small:text>passage"]
+        > keyword.weights["e5-small:text>passage"]
+    )
+
+
 def test_blend_searches_shared_spaces_with_one_mixed_query_vector(corpus):
     fused = run_search(
         SearchRequest(text="머그컵", image=corpus.photo_bytes), user=ANON
