@@ -212,3 +212,37 @@ def test_a_hamming_space_keeps_bit_storage():
     with pytest.raises(ValidationError) as raised:
         space.full_clean()
     assert "Only cosine spaces" in " ".join(raised.value.message_dict["options"])
+
+
+def _admin_post(admin_client, space: EmbeddingSpace, options: dict):
+    """Post the space's change form as a browser would, with `options` replaced."""
+    import json
+
+    from django.urls import reverse
+
+    url = reverse("admin:embeddings_embeddingspace_change", args=[space.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {}
+    for field in form:
+        value = field.value()
+        if isinstance(value, bool):
+            if value:
+                data[field.name] = "on"
+        elif value is not None:
+            data[field.name] = value
+    data["options"] = json.dumps(options)
+    return admin_client.post(url, data, follow=True)
+
+
+def test_the_admin_refuses_bad_index_options_and_rebuilds_on_a_change(
+    admin_client, test_clip_space
+):
+    refused = _admin_post(admin_client, test_clip_space, {"index": {"m": 1000}})
+    assert "options.index.m must be between" in refused.content.decode()
+    assert "halfvec" not in _definition(index_name(test_clip_space.pk))
+
+    saved = _admin_post(
+        admin_client, test_clip_space, {"index": {"storage": "halfvec"}}
+    )
+    assert "Index options changed: rebuilt" in saved.content.decode()
+    assert "halfvec_cosine_ops" in _definition(index_name(test_clip_space.pk))
