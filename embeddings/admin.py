@@ -245,7 +245,18 @@ class EmbeddingSpaceAdmin(admin.ModelAdmin):
             EmbeddingSpace.objects.get(pk=obj.pk).model_signature if change else None
         )
         super().save_model(request, obj, form, change)
-        ensure_space_index(space_id=obj.pk, dimension=obj.dimension, metric=obj.metric)
+        # Changed index options (options.index) rebuild the index here, in the request:
+        # minutes at 100k vectors (docs/benchmarks.md, "ANN index study").
+        rebuilt = ensure_space_index(
+            space_id=obj.pk, dimension=obj.dimension, metric=obj.metric,
+            options=obj.index_options,
+        )  # fmt: skip
+        if rebuilt and change:
+            self.message_user(
+                request,
+                f"Index options changed: rebuilt {', '.join(rebuilt)}.",
+                messages.INFO,
+            )
         if (
             before is not None
             and before != obj.model_signature

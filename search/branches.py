@@ -344,7 +344,9 @@ def _nearest_query(
             for row in ranked
         ]
 
-    ef_search = max(40, min(1000, window * 2))
+    # A space's options.index.ef_search, measured for it (bench/ann.py), overrides the
+    # width that suits the window.
+    ef_search = space.index_options.ef_search or max(40, min(1000, window * 2))
     return BranchQuery(
         sql=sql,
         params=params,

@@ -67,8 +67,9 @@ def create_space(**fields: Any) -> EmbeddingSpace:
     space.full_clean()
     space.save()
     ensure_space_index(
-        space_id=space.pk, dimension=space.dimension, metric=space.metric
-    )
+        space_id=space.pk, dimension=space.dimension, metric=space.metric,
+        options=space.index_options,
+    )  # fmt: skip
     return space
 
 

@@ -8,7 +8,14 @@ import numpy as np
 from django.db import models
 from django.db.models import Func
 from django.db.models.functions import Cast
-from pgvector.django import BitField, CosineDistance, HammingDistance, VectorField
+from pgvector import HalfVector
+from pgvector.django import (
+    BitField,
+    CosineDistance,
+    HalfVectorField,
+    HammingDistance,
+    VectorField,
+)
 
 from embeddings.models import Embedding, EmbeddingSpace, Metric
 
@@ -63,11 +70,41 @@ def nearest(
     k: int,
     queryset: models.QuerySet[Embedding] | None = None,
 ) -> models.QuerySet[WithAnnotations[Embedding, Distance]]:
-    """Embeddings of `space` ordered by distance to `query`, with the distance annotated.
+    """Embeddings of `space` ordered by distance to `query`, with the exact distance
+    annotated, found through the space's partial HNSW index.
 
-    The cast to a typed column matches the expression of the space's partial HNSW index.
+    The ordering is the index's expression (indexes.index_expression), so the planner
+    can scan it: the typed vector, its halfvec, or — binary storage — the Hamming
+    distance of the quantised vectors, whose `rerank` × k nearest are then ordered by
+    exact cosine. The annotated distance is always the exact one, so scores do not
+    depend on how the index stores vectors.
     """
-    return with_distance(space, query, queryset=queryset).order_by("distance")[:k]
+    rows = queryset if queryset is not None else Embedding.objects.all()
+    storage = space.index_options.storage
+    if space.metric == Metric.HAMMING or storage == "vector":
+        return with_distance(space, query, queryset=rows).order_by("distance")[:k]
+    if storage == "halfvec":
+        order = CosineDistance(
+            Cast("vector", HalfVectorField(dimensions=space.dimension)),
+            HalfVector([float(x) for x in query]),
+        )
+        return with_distance(space, query, queryset=rows).order_by(order)[:k]
+    quantised = Cast(
+        Func(
+            Cast("vector", VectorField(dimensions=space.dimension)),
+            function="binary_quantize",
+            output_field=BitField(),
+        ),
+        BitField(length=space.dimension),
+    )
+    # binary_quantize keeps the sign: bit i is set where component i is positive.
+    candidates = (
+        rows.filter(space=space)
+        .order_by(HammingDistance(quantised, to_bit_string(np.asarray(query) > 0)))
+        .values("pk")[: space.index_options.rerank * k]
+    )
+    exact = rows.model._default_manager.filter(pk__in=candidates)
+    return with_distance(space, query, queryset=exact).order_by("distance")[:k]
 
 
 def with_distance(
