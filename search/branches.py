@@ -179,7 +179,10 @@ def lexical_query(
 
 
 def _scored_hits(rows: list[tuple]) -> list[BranchHit]:
-    return [BranchHit(item_id=pk, score=round(float(score), 4)) for pk, score in rows]
+    # Sorted again as the SQL sorted them: a CTE's order through UNION ALL is what
+    # PostgreSQL does today, not what SQL promises.
+    ranked = sorted(rows, key=lambda row: (-float(row[1]), row[0]))
+    return [BranchHit(item_id=pk, score=round(float(score), 4)) for pk, score in ranked]
 
 
 def identifier_terms(text: str) -> str:
@@ -416,7 +419,8 @@ def window_query(
     )
 
     def finish(found: list[tuple]) -> list[BranchHit]:
-        return [BranchHit(item_id=i, score=_similarity(space, d)) for i, d in found]
+        ranked = sorted(found, key=lambda row: (row[1], row[0]))  # as the SQL sorts
+        return [BranchHit(item_id=i, score=_similarity(space, d)) for i, d in ranked]
 
     return BranchQuery(sql=sql, params=values, finish=finish)
 
