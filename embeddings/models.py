@@ -396,7 +396,15 @@ class SearchDocument(models.Model):
     class Meta:
         # Identifiers are matched in their own index (IdentifierToken), not by trigrams
         # over the whole text: that cost 650 ms per query on long documents.
-        indexes = [GinIndex(fields=["tsv"], name="search_document_tsv")]
+        indexes = [
+            GinIndex(fields=["tsv"], name="search_document_tsv"),
+            # BM25 reads every matching document's length: from this narrow index
+            # (index-only), not from the wide rows holding text and tsvector (at 100k
+            # items a sequential scan of 151 MB per query; docs/benchmarks.md).
+            models.Index(
+                fields=["item"], include=["length"], name="search_document_length"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Search document of item {self.item_id}"
@@ -419,6 +427,16 @@ class SearchTerm(models.Model):
         db_column="item_id",
     )
     tf = models.FloatField()
+
+    class Meta:
+        indexes = [
+            # A query term's postings with their frequencies, index-only: the primary
+            # key's index holds no tf, so scoring read the heap for every posting (or
+            # the planner scanned all term rows; docs/benchmarks.md).
+            models.Index(
+                fields=["term"], include=["document", "tf"], name="search_term_postings"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.term!r} in item {self.document_id}"

@@ -143,3 +143,22 @@ def test_drafts_never_match_anonymously(docs, make_item):
 
     assert lexical("블루투스") == [published.pk]
     assert draft.pk not in lexical("비공개")
+
+
+def test_scoring_reads_postings_and_lengths_from_covering_indexes(docs):
+    """BM25 reads a query term's postings with their tf, and each matching document's
+    length, from narrow covering indexes (index-only scans): not from the wide document
+    rows (text, tsvector) nor from the heap of every posting."""
+    query = branches.lexical_query(
+        scoring_text=analyse_query("머그컵 상자").scoring_text, constraint="",
+        items=visible_items(None, Filters()), window=10,
+    )  # fmt: skip
+    assert query is not None
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The test corpus is tiny: a sequential scan would win on cost alone.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + query.sql, list(query.params))
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using search_term_postings" in plan, plan
+    assert "Index Only Scan using search_document_length" in plan, plan
