@@ -427,19 +427,45 @@ class SearchTerm(models.Model):
         db_column="item_id",
     )
     tf = models.FloatField()
+    # The document's length (SearchDocument.length), repeated so a posting scores
+    # without a join; and the posting's BM25 weight before IDF with the mean length of
+    # its write (embeddings/text/lexical.py), the order a common term's postings are
+    # read in.
+    length = models.FloatField(default=0, db_default=0)
+    impact = models.FloatField(default=0, db_default=0)
 
     class Meta:
         indexes = [
-            # A query term's postings with their frequencies, index-only: the primary
-            # key's index holds no tf, so scoring read the heap for every posting (or
-            # the planner scanned all term rows; docs/benchmarks.md).
+            # A query term's postings best first, with what scoring needs, index-only:
+            # the lexical branch reads the head of a common term's list (a term in most
+            # documents has tens of thousands of postings at 100k items) and all of a
+            # rare one's (docs/benchmarks.md, "Lexical pruning").
             models.Index(
-                fields=["term"], include=["document", "tf"], name="search_term_postings"
+                fields=["term", "-impact"],
+                include=["document", "tf", "length"],
+                name="search_term_impacts",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.term!r} in item {self.document_id}"
+
+
+class SearchTermStat(models.Model):
+    """How many documents hold each term (BM25's document frequency), kept by triggers
+    on SearchTerm's inserts and deletes (migration 0013), in the writing transaction.
+
+    Counting a common term's postings per query cost 2-3 ms a term at 100k items, the
+    largest fixed cost of the lexical branch (docs/benchmarks.md). The triggers take one
+    advisory lock, so concurrent document writes update the counts one at a time and
+    never deadlock on two common terms' rows. Term rows are only inserted and deleted
+    (embeddings/text/lexical.py postings_sql), never updated to another term."""
+
+    term = models.TextField(primary_key=True)
+    df = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.term!r} in {self.df} documents"
 
 
 class IdentifierToken(models.Model):

@@ -159,6 +159,11 @@ _options["options"] = (
     f"{_options.get('options', '')} -c hnsw.iterative_scan=relaxed_order "
     f"-c hnsw.ef_search={HNSW_EF_SEARCH}"
 ).strip()
+# The postings the lexical branch reads first for a query, best first, shared by its
+# terms; past them it reads a term's postings only where they could change the ranking
+# (search/branches.py, lexical_query): a speed setting, the ranking is exact BM25's.
+# Chosen with bench/lexical_pruning.py at 100k items.
+LEXICAL_HEAD_POSTINGS = env_int("LEXICAL_HEAD_POSTINGS", 4000)
 # A schema to use instead of `public` (extensions stay in public). Unset in production;
 # bench/http_search.py points gunicorn's workers at a synthetic corpus's schema with it.
 DATABASE_SCHEMA = env_str("DATABASE_SCHEMA", "")

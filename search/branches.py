@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,8 @@ class BranchQuery:
     fill: bool = False
 
 
+# Rows a nearest-neighbour branch reads per item it wants where items have several.
+ROWS_PER_ITEM = 3
 WIDTH = 4  # the widest branch row: item id, distance, passage start and end
 CANDIDATES = "branch_candidates"  # every finding branch's item ids, for fill queries
 
@@ -135,15 +138,29 @@ def lexical_branch(
 
 
 def lexical_query(
-    *, scoring_text: str, constraint: str, items: QuerySet[Item], window: int
+    *,
+    scoring_text: str,
+    constraint: str,
+    items: QuerySet[Item],
+    window: int,
+    head_postings: int | None = None,
 ) -> BranchQuery | None:
     """BM25 over the term rows (embeddings/text/lexical.py): any query term may match, rarer
     terms count more, long documents are normalised. `constraint` (phrases, exclusions)
     filters; it does not score. One statement: query terms come from the same tsvector
-    analysis as the index and IDF from the posting lists' lengths; the corpus size and
-    mean length are cached for a minute (lexical.corpus_stats). The CTEs are
-    MATERIALIZED on purpose: inlined, the planner re-counted each term's postings once
-    per visible item. None when the query has no terms to score."""
+    analysis as the index, IDF from the trigger-kept document frequencies; the corpus
+    size and mean length are cached for a minute (lexical.corpus_stats). The CTEs are
+    MATERIALIZED on purpose: each is planned and computed once. None when the query
+    has no terms to score.
+
+    Postings are read best first (by impact): `head_postings`
+    (settings.LEXICAL_HEAD_POSTINGS) shared by the query's terms, at least HEAD_FLOOR a
+    term, and a term's tail only when it could still change the window
+    (_PRUNED_LEXICAL_SQL): at 100k items a common term has tens of thousands of
+    postings, and scoring them all cost 120-190 ms a query (bench/lexical_pruning.py).
+    Scores are exact BM25 and the window is the exhaustive one up to ties with its
+    last hit. Queries with a constraint are scored exhaustively: a phrase or exclusion
+    may reject the documents the bounds rely on."""
     if not scoring_text.strip():
         return None
     try:
@@ -153,29 +170,182 @@ def lexical_query(
     except EmptyResultSet:  # nothing is visible: nothing to score
         return None
     count, mean_length = lexical.corpus_stats()
-    constraint_sql = (
-        f"AND d.tsv @@ to_tsquery('{TEXT_SEARCH_CONFIG}', %s)" if constraint else ""
-    )
-    sql = f"""
+    if constraint:
+        sql = _exhaustive_lexical_sql(visible_sql)
+        params = [scoring_text, count, mean_length, *visible_params, constraint, window]
+    else:
+        sql, params = _bind(_PRUNED_LEXICAL_SQL, {
+            "text": ("%s", [scoring_text]), "count": ("%s", [count]),
+            "mean": ("%s", [mean_length]), "window": ("%s", [window]),
+            "best": ("%s", [window * 3]),
+            "budget": ("%s", [head_postings or settings.LEXICAL_HEAD_POSTINGS]),
+            "floor": ("%s", [HEAD_FLOOR]),
+            "visible": (visible_sql, list(visible_params)),
+        })  # fmt: skip
+    return BranchQuery(sql=sql, params=params, finish=_scored_hits)
+
+
+_MARKER = re.compile(r"%\((\w+)\)s")
+
+
+def _bind(
+    template: str, values: Mapping[str, tuple[str, Sequence]]
+) -> tuple[str, list]:
+    """`template`'s %(name)s markers replaced by values[name]'s SQL, whose parameters
+    join the list in the order the markers appear: a long statement names what it
+    uses, instead of counting positional parameters (and a subquery's own, such as
+    the visible items', come along wherever it is used)."""
+    params: list = []
+
+    def substitute(match: re.Match) -> str:
+        sql, more = values[match.group(1)]
+        params.extend(more)
+        return sql
+
+    return _MARKER.sub(substitute, template), params
+
+
+def _exhaustive_lexical_sql(visible_sql: str) -> str:
+    """Every posting of every query term scored; the constraint filters the documents.
+    Parameters after the query terms': mean length, visible ids', constraint, window."""
+    saturation = lexical.saturation_sql(tf="t.tf", length="t.length", mean_length="%s")
+    return f"""
         WITH {lexical.weighted_query_terms_sql(TEXT_SEARCH_CONFIG)}
         , scored AS MATERIALIZED (
-            SELECT t.item_id, sum(
-                w.idf * {lexical.saturation_sql(tf="t.tf", length="d.length", mean_length="%s")}
-            ) AS score
+            SELECT t.item_id, sum(w.idf * {saturation}) AS score
             FROM weighted w
             JOIN embeddings_searchterm t ON t.term = w.term
-            JOIN embeddings_searchdocument d ON d.item_id = t.item_id
             GROUP BY t.item_id
         )
         SELECT s.item_id, s.score
         FROM scored s JOIN embeddings_searchdocument d ON d.item_id = s.item_id
-        WHERE s.item_id IN ({visible_sql}) {constraint_sql}
+        WHERE s.item_id IN ({visible_sql})
+          AND d.tsv @@ to_tsquery('{TEXT_SEARCH_CONFIG}', %s)
         ORDER BY s.score DESC, s.item_id
         LIMIT %s
     """
-    params = [scoring_text, count, mean_length, *visible_params]
-    params += [constraint] if constraint else []
-    return BranchQuery(sql=sql, params=[*params, window], finish=_scored_hits)
+
+
+def _bm25(tf: str, length: str) -> str:
+    return lexical.saturation_sql(tf=tf, length=length, mean_length="%(mean)s")
+
+
+def _visible(alias: str) -> str:
+    """Keeps rows of `alias` whose item is visible: a lateral primary-key probe per
+    row, not a join, which would read every visible item (24 ms at 100k items) to
+    keep a few hundred; in the rows' order, so a LIMIT stops probing."""
+    return f"""CROSS JOIN LATERAL (
+            SELECT 1 FROM (%(visible)s) AS v(id) WHERE v.id = {alias}.item_id LIMIT 1
+        ) AS {alias}_visible"""
+
+
+def _exact(alias: str) -> str:
+    """Document `alias`'s BM25 over every query term, from its own term rows (by item:
+    a document has a few dozen), so no posting is counted twice."""
+    return f"""(
+            SELECT sum(w.idf * {_bm25("t.tf", "t.length")})
+            FROM embeddings_searchterm t JOIN weighted w ON w.term = t.term
+            WHERE t.item_id = {alias}.item_id
+        )"""
+
+
+# A term's head is never shorter than this (bench/lexical_pruning.py).
+HEAD_FLOOR = 500
+
+# BM25's top `window` visible documents from the head of each term's postings (its
+# best by impact, the query's `budget` shared by its terms), with exact scores, and provably the exhaustive ranking up
+# to ties with the last hit: MaxScore over two blocks a term, head and tail.
+# - `lists`: each term's head. A cut list's tail (`tails`) holds no posting weighing
+#   more than its head's last: that weight times IDF is the tail's `ceiling`.
+# - `theta`: the window-th best exact score of the best visible head documents
+#   (`seeds`, `seeded`); the window's last scores at least that.
+# - Tails whose ceilings, smallest first, add up to at most theta are `lazy`: a document
+#   in no head and no other tail scores at most their sum, so it cannot reach the
+#   window. The other tails (`essential`) are read whole.
+# - `docs`: every document read, its exact score so far and the most the lazy tails
+#   could add (`unseen`). The visible ones that could score most are scored exactly
+#   (`best`); the window-th best score known (`bar`) then leaves few others that could
+#   still reach the window (`candidates`), scored exactly too.
+_PRUNED_LEXICAL_SQL = f"""
+    WITH {lexical.weighted_query_terms_sql(TEXT_SEARCH_CONFIG, text="%(text)s", count="%(count)s")}
+    , head AS MATERIALIZED (
+        -- The query's head budget shared by its terms, each at least a floor.
+        SELECT greatest(%(floor)s, %(budget)s / greatest(count(*), 1)) AS size
+        FROM weighted
+    ), lists AS MATERIALIZED (
+        SELECT w.term, w.idf, p.item_id, p.tf, p.length, p.impact
+        FROM weighted w CROSS JOIN LATERAL (
+            SELECT t.item_id, t.tf, t.length, t.impact FROM embeddings_searchterm t
+            WHERE t.term = w.term
+            ORDER BY t.impact DESC
+            LIMIT (SELECT size FROM head)
+        ) AS p
+    ), tails AS MATERIALIZED (
+        SELECT term, idf, idf * min(impact) AS ceiling FROM lists
+        GROUP BY term, idf HAVING count(*) >= (SELECT size FROM head)
+    ), seeds AS MATERIALIZED (
+        SELECT h.item_id FROM (
+            SELECT l.item_id, sum(l.idf * {_bm25("l.tf", "l.length")}) AS score
+            FROM lists l GROUP BY l.item_id
+            ORDER BY score DESC, l.item_id
+        ) AS h
+        {_visible("h")}
+        LIMIT %(window)s
+    ), seeded AS MATERIALIZED (
+        SELECT s.item_id, {_exact("s")} AS score FROM seeds s
+    ), theta AS MATERIALIZED (
+        SELECT CASE WHEN count(*) >= %(window)s THEN min(score) ELSE 0 END AS value
+        FROM seeded
+    ), ranked AS MATERIALIZED (
+        SELECT x.term, x.idf, x.ceiling,
+               sum(x.ceiling) OVER (ORDER BY x.ceiling, x.term) AS running
+        FROM tails x
+    ), lazy AS MATERIALIZED (
+        SELECT r.term, r.ceiling FROM ranked r, theta WHERE r.running <= theta.value
+    ), essential AS MATERIALIZED (
+        SELECT r.term, r.idf FROM ranked r, theta WHERE r.running > theta.value
+    ), read AS MATERIALIZED (
+        SELECT l.term, l.idf, l.item_id, l.tf, l.length FROM lists l
+        WHERE l.term NOT IN (SELECT term FROM essential)
+        UNION ALL
+        SELECT e.term, e.idf, t.item_id, t.tf, t.length
+        FROM essential e JOIN embeddings_searchterm t ON t.term = e.term
+    ), docs AS MATERIALIZED (
+        SELECT r.item_id, sum(r.idf * {_bm25("r.tf", "r.length")}) AS score,
+               (SELECT coalesce(sum(ceiling), 0) FROM lazy)
+               - sum(coalesce(z.ceiling, 0)) AS unseen
+        FROM read r LEFT JOIN lazy z ON z.term = r.term
+        GROUP BY r.item_id
+    ), best AS MATERIALIZED (
+        SELECT d.item_id, {_exact("d")} AS score
+        FROM (SELECT * FROM docs ORDER BY score + unseen DESC, item_id) AS d
+        {_visible("d")}
+        LIMIT %(best)s
+    ), scored AS MATERIALIZED (
+        -- One row a document (both may hold it, each sum in its own order).
+        SELECT DISTINCT ON (item_id) item_id, score
+        FROM (SELECT * FROM seeded UNION ALL SELECT * FROM best) AS both_lists
+        ORDER BY item_id, score DESC
+    ), bar AS MATERIALIZED (
+        SELECT greatest(
+            (SELECT value FROM theta),
+            coalesce((SELECT score FROM scored ORDER BY score DESC
+                      OFFSET %(window)s - 1 LIMIT 1), 0)
+        ) AS value
+    ), candidates AS MATERIALIZED (
+        SELECT d.item_id FROM (
+            SELECT d.item_id FROM docs d, bar
+            WHERE d.score + d.unseen >= bar.value
+              AND d.item_id NOT IN (SELECT item_id FROM scored)
+        ) AS d
+        {_visible("d")}
+    )
+    SELECT item_id, score FROM scored
+    UNION ALL
+    SELECT c.item_id, {_exact("c")} AS score FROM candidates c
+    ORDER BY score DESC, item_id
+    LIMIT %(window)s
+"""
 
 
 def _scored_hits(rows: list[tuple]) -> list[BranchHit]:
@@ -291,7 +461,10 @@ def vector_query(
     rows = Embedding.objects.filter(space=space, source=source, item__in=items)
     if exclude_item is not None:
         rows = rows.exclude(item_id=exclude_item)
-    return _nearest_query(space, vector, rows, window=window)
+    # An item has one text vector a space (constraint embedding_one_per_input): the
+    # window nearest rows are the window nearest items. Images come several an item.
+    per_item = 1 if source == Embedding.Source.TEXT else ROWS_PER_ITEM
+    return _nearest_query(space, vector, rows, window=window, rows_per_item=per_item)
 
 
 def passage_query(
@@ -316,16 +489,20 @@ def _nearest_query(
     *,
     window: int,
     spans: bool = False,
+    rows_per_item: int = ROWS_PER_ITEM,
 ) -> BranchQuery:
     """The `window` items nearest to `vector` among `rows` (embeddings or passages), an
     item as near as its nearest row; with `spans`, each hit says where that row (a
     passage) sits in the item's text."""
-    # An item has several rows (images, passages); fetch more rows than items wanted,
-    # keep each item's best.
+    # Where an item has several rows (images, passages), fetch more rows than items
+    # wanted and keep each item's best. Not more than needed: a filtered scan walks the
+    # graph until that many rows pass (300 rows at a 5 % filter: 179 ms at 100k items,
+    # 100 rows: docs/benchmarks.md).
     fields = (
         ("item_id", "distance", "start", "end") if spans else ("item_id", "distance")
     )
-    query = nearest(space, vector, k=window * 3, queryset=rows).values_list(*fields)
+    limit = window * rows_per_item
+    query = nearest(space, vector, k=limit, queryset=rows).values_list(*fields)
     try:
         sql, params = query.query.sql_with_params()
     except EmptyResultSet:  # a filter no row can pass (an empty id list): no rows

@@ -45,23 +45,26 @@ def forget_stats() -> None:
     _stats = None
 
 
-def weighted_query_terms_sql(config: str) -> str:
+def weighted_query_terms_sql(
+    config: str, *, text: str = "%s", count: str = "%s"
+) -> str:
     """CTEs `q` (query lexemes and their counts) and `weighted` (term, qtf · IDF), for a
-    WITH clause. Parameters, in order: the analysed query text, the corpus size. IDF
-    comes from the posting lists' lengths; MATERIALIZED because, inlined, the planner
-    re-counted each term's postings once per candidate row."""
+    WITH clause. `text` and `count` are the placeholders (in that order) of the
+    analysed query text and the corpus size. Document frequencies come from
+    SearchTermStat, which triggers keep in step with the term rows, so IDF is never
+    stale; MATERIALIZED because, inlined, the planner re-read them once per row."""
     return f"""
         q AS MATERIALIZED (
             SELECT u.lexeme AS term, cardinality(u.positions)::float AS qtf
-            FROM unnest(to_tsvector('{config}', %s)) AS u
+            FROM unnest(to_tsvector('{config}', {text})) AS u
         ), weighted AS MATERIALIZED (
             -- greatest(): the cached count may predate documents added since.
             SELECT q.term,
-                   q.qtf * ln(1 + (greatest(%s, f.df) - f.df + 0.5) / (f.df + 0.5)) AS idf
-            FROM q CROSS JOIN LATERAL (
-                SELECT count(*)::float AS df FROM embeddings_searchterm t
-                WHERE t.term = q.term
-            ) f
+                   q.qtf * ln(1 + (greatest({count}, f.df) - f.df + 0.5) / (f.df + 0.5))
+                   AS idf
+            FROM q JOIN (
+                SELECT term, df::float AS df FROM embeddings_searchtermstat
+            ) AS f ON f.term = q.term
             WHERE f.df > 0
         )"""
 
@@ -83,7 +86,14 @@ def weight_case(column: str) -> str:
 def postings_sql(*, where: str) -> list[str]:
     """Statements rebuilding the term rows and length of the documents matching `where`
     (a condition on alias `d` of embeddings_searchdocument). Run them in one transaction:
-    the old rows go first, because a single statement cannot delete and re-insert a row."""
+    the old rows go first, because a single statement cannot delete and re-insert a row.
+
+    Each term row also carries its document's length and its `impact`, the BM25 weight
+    before IDF with the corpus's mean length at write time: the lexical branch reads a
+    common term's postings best first by impact and scores them exactly from tf and
+    length (search/branches.py, lexical_query). A drifting mean only reorders postings
+    of nearly equal weight, never changes a score."""
+    impact = saturation_sql(tf="c.tf", length="l.length", mean_length="m.value")
     return [
         f"""
         DELETE FROM embeddings_searchterm t
@@ -98,14 +108,21 @@ def postings_sql(*, where: str) -> list[str]:
             CROSS JOIN LATERAL unnest(u.weights) AS w
             WHERE {where}
             GROUP BY d.item_id, u.lexeme
-        ), added AS (
-            INSERT INTO embeddings_searchterm (item_id, term, tf)
-            SELECT item_id, term, tf FROM counted
-            RETURNING item_id, tf
         ), lengths AS (
-            SELECT item_id, sum(tf) AS length FROM added GROUP BY item_id
+            SELECT item_id, sum(tf) AS length FROM counted GROUP BY item_id
+        ), mean AS (
+            -- The mean after this rebuild: new lengths here, stored ones elsewhere.
+            SELECT greatest(coalesce(avg(length), 1), 1) AS value FROM (
+                SELECT length FROM lengths
+                UNION ALL
+                SELECT d.length FROM embeddings_searchdocument d WHERE NOT ({where})
+            ) AS every_document
+        ), added AS (
+            INSERT INTO embeddings_searchterm (item_id, term, tf, length, impact)
+            SELECT c.item_id, c.term, c.tf, l.length, {impact}
+            FROM counted c JOIN lengths l ON l.item_id = c.item_id CROSS JOIN mean m
         )
-        -- A join, not a subquery per document: that rescanned `added` once per row,
+        -- A join, not a subquery per document: that rescanned the lengths once per row,
         -- quadratic in the corpus (225 s at 10k items, hours at 100k). The self-join
         -- keeps documents without terms (length 0) in the update.
         UPDATE embeddings_searchdocument d

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
+from django.db.models import Count
 
-from embeddings.models import SearchDocument, SearchTerm
+from embeddings.models import SearchDocument, SearchTerm, SearchTermStat
 from embeddings.text.documents import build_item_text
 from embeddings.text.fulltext import store_search_document
-from embeddings.text.lexical import postings_sql
-from items.models import Language
+from embeddings.text.lexical import K1, B, forget_stats, postings_sql
+from items.models import Item, Language
 from search import branches
 from search.analysis import analyse_query
 from search.filters import Filters, visible_items
@@ -145,20 +146,151 @@ def test_drafts_never_match_anonymously(docs, make_item):
     assert draft.pk not in lexical("비공개")
 
 
-def test_scoring_reads_postings_and_lengths_from_covering_indexes(docs):
-    """BM25 reads a query term's postings with their tf, and each matching document's
-    length, from narrow covering indexes (index-only scans): not from the wide document
-    rows (text, tsvector) nor from the heap of every posting."""
-    query = branches.lexical_query(
-        scoring_text=analyse_query("머그컵 상자").scoring_text, constraint="",
-        items=visible_items(None, Filters()), window=10,
-    )  # fmt: skip
-    assert query is not None
+def _plan(query) -> str:
     with transaction.atomic(), connection.cursor() as cursor:
         # The test corpus is tiny: a sequential scan would win on cost alone.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("EXPLAIN " + query.sql, list(query.params))
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Index Only Scan using search_term_postings" in plan, plan
-    assert "Index Only Scan using search_document_length" in plan, plan
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_scoring_reads_postings_best_first_from_a_covering_index(docs):
+    """BM25 reads a query term's postings with their tf and document length from one
+    narrow index, best first (index-only scans): not from the wide document rows (text,
+    tsvector) nor from the heap of every posting."""
+    for constraint in ("", "'머그컵'"):
+        query = branches.lexical_query(
+            scoring_text=analyse_query("머그컵 상자").scoring_text,
+            constraint=constraint, items=visible_items(None, Filters()), window=10,
+        )  # fmt: skip
+        assert query is not None
+        plan = _plan(query)
+        assert "Index Only Scan using search_term_impacts" in plan, plan
+        assert "Sort Key: t.impact" not in plan, plan
+
+
+def _ranked(
+    text: str, *, window: int, budget: int | None = None, constraint: str = ""
+) -> list:
+    query = branches.lexical_query(
+        scoring_text=analyse_query(text).scoring_text, constraint=constraint,
+        items=visible_items(None, Filters()), window=window, head_postings=budget,
+    )  # fmt: skip
+    assert query is not None
+    return [(hit.item_id, hit.score) for hit in branches.run_one(query)]
+
+
+def _exhaustive(text: str, *, window: int) -> list:
+    """The same ranking scored from every posting (the constraint path, with a
+    constraint the corpus's every document passes)."""
+    return _ranked(text, window=window, constraint="'문서'")
+
+
+def _same_ranking(found: list, exhaustive: list) -> None:
+    """Same scores in the same order; the same documents except among ties with the
+    last hit (BM25 ties are common: equal tf and length)."""
+    assert [s for _, s in found] == pytest.approx([s for _, s in exhaustive], abs=1e-3)
+    last = exhaustive[-1][1]
+    assert {pk for pk, s in found if s > last + 1e-3} == {
+        pk for pk, s in exhaustive if s > last + 1e-3
+    }
+
+
+@pytest.fixture
+def corpus_with_a_common_term(docs):
+    """40 documents: 문서 in all, 전원 in a third, 어댑터 in a few, 케이블 in every
+    other one, varied lengths; then every posting rewritten at once, so all impacts
+    share one mean length (documents indexed one by one each saw the mean of their
+    moment)."""
+    made = []
+    for n in range(40):
+        body = "문서 " * (1 + n % 4) + "전원 켜기 " * (n % 3 == 0) + "케이블 " * (n % 2)
+        body += "어댑터 연결 " if n % 9 == 4 else ""
+        made.append(docs(f"항목 {n}", body + FILLER[: 7 * (n % 11)]))
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in postings_sql(where="TRUE"):
+            cursor.execute(sql)
+    forget_stats()
+    # Drafts among the best postings: the window must skip them, not end short.
+    Item.objects.filter(pk__in=[item.pk for item in made[2::5]]).update(status="draft")
+    return made
+
+
+@pytest.fixture(autouse=True)
+def heads_of_any_length(monkeypatch):
+    """Heads as short as a test's budget makes them (production keeps 500 a term)."""
+    monkeypatch.setattr(branches, "HEAD_FLOOR", 1)
+
+
+@pytest.mark.parametrize(
+    "text", ["문서 전원 어댑터", "문서", "전원 케이블", "문서 케이블 어댑터 전원"]
+)
+@pytest.mark.parametrize("budget", [2, 5, 12, 40])
+def test_cut_postings_give_the_exhaustive_ranking(
+    corpus_with_a_common_term, text, budget
+):
+    """Lists cut to their best few postings (the query's budget shared by its terms,
+    at least one each) still give BM25's exhaustive top window, every score exact:
+    documents past the cuts are read or scored exactly when they could reach it."""
+    exhaustive = _exhaustive(text, window=6)
+    assert len(exhaustive) == 6
+    _same_ranking(_ranked(text, window=6, budget=budget), exhaustive)
+
+
+def test_a_window_larger_than_the_matches_returns_every_match(
+    corpus_with_a_common_term,
+):
+    text = "전원 어댑터"
+    exhaustive = _exhaustive(text, window=50)
+    assert 0 < len(exhaustive) < 32
+    _same_ranking(_ranked(text, window=50, budget=3), exhaustive)
+    assert {pk for pk, _ in _ranked(text, window=50, budget=3)} == {
+        pk for pk, _ in exhaustive
+    }
+
+
+def test_impacts_are_bm25_weights_before_idf(corpus_with_a_common_term):
+    """A term row carries its document's length and BM25's weight before IDF with the
+    mean length of its write (here, of the whole corpus)."""
+    documents = SearchDocument.objects.all()
+    mean = sum(d.length for d in documents) / len(documents)
+    for document in documents:
+        rows = document.terms.values_list("tf", "length", "impact")
+        assert rows
+        for tf, length, impact in rows:
+            assert length == document.length
+            norm = K1 * (1 - B + B * length / mean)
+            assert impact == pytest.approx(tf * (K1 + 1) / (tf + norm))
+
+
+def _document_frequencies() -> dict[str, int]:
+    return dict(
+        SearchTerm.objects.values("term")
+        .annotate(n=Count("*"))
+        .values_list("term", "n")
+    )
+
+
+def test_document_frequencies_follow_every_write(docs):
+    """SearchTermStat holds each term's number of documents, kept by triggers through
+    indexing, edits, deletes and the corpus-wide rebuild."""
+    first = docs("블루투스 켜기", "블루투스 장치를 켭니다.")
+    second = docs("블루투스 끄기", "블루투스 장치를 끕니다.")
+    stats = lambda: dict(SearchTermStat.objects.values_list("term", "df"))  # noqa: E731
+    assert stats() == _document_frequencies() and stats()["블루투스"] == 2
+
+    first.title, first.body = "프린터 설치", "프린터를 설치합니다."
+    first.save()
+    index(first)
+    assert stats()["블루투스"] == 1 and stats()["프린터"] == 1
+
+    second.delete()
+    assert "블루투스" not in stats()
+    assert stats() == _document_frequencies()
+
+    docs("프린터 설정", "프린터 용지를 넣습니다.")
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in postings_sql(where="TRUE"):
+            cursor.execute(sql)
+    assert stats() == _document_frequencies() and stats()["프린터"] == 2
