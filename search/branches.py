@@ -154,9 +154,9 @@ def lexical_query(
     has no terms to score.
 
     Postings are read best first (by impact): `head_postings`
-    (settings.LEXICAL_HEAD_POSTINGS) shared by the query's terms, at least HEAD_FLOOR a
-    term, and a term's tail only when it could still change the window
-    (_PRUNED_LEXICAL_SQL): at 100k items a common term has tens of thousands of
+    (settings.LEXICAL_HEAD_POSTINGS) shared by the query's terms, at least
+    settings.LEXICAL_HEAD_FLOOR a term, and a term's tail only when it could still
+    change the window (_PRUNED_LEXICAL_SQL): at 100k items a common term has tens of thousands of
     postings, and scoring them all cost 120-190 ms a query (bench/lexical_pruning.py).
     Scores are exact BM25 and the window is the exhaustive one up to ties with its
     last hit. Queries with a constraint are scored exhaustively: a phrase or exclusion
@@ -179,7 +179,7 @@ def lexical_query(
             "mean": ("%s", [mean_length]), "window": ("%s", [window]),
             "best": ("%s", [window * 3]),
             "budget": ("%s", [head_postings or settings.LEXICAL_HEAD_POSTINGS]),
-            "floor": ("%s", [HEAD_FLOOR]),
+            "floor": ("%s", [settings.LEXICAL_HEAD_FLOOR]),
             "visible": (visible_sql, list(visible_params)),
         })  # fmt: skip
     return BranchQuery(sql=sql, params=params, finish=_scored_hits)
@@ -248,9 +248,6 @@ def _exact(alias: str) -> str:
             WHERE t.item_id = {alias}.item_id
         )"""
 
-
-# A term's head is never shorter than this (bench/lexical_pruning.py).
-HEAD_FLOOR = 500
 
 # BM25's top `window` visible documents from the head of each term's postings (its
 # best by impact, the query's `budget` shared by its terms), with exact scores, and provably the exhaustive ranking up

@@ -104,8 +104,55 @@ class OpenClipEncoder(Encoder):
             return np.zeros((0, self.dimension), dtype=np.float32)
         tokens = self._tokenizer(list(texts))
         with self._torch.inference_mode():
-            features = self._model.encode_text(tokens)
+            if _causal_text_tower(self._model):
+                features = _encode_text_unpadded(self._model, tokens)
+            else:
+                features = self._model.encode_text(tokens)
         return features.float().numpy()
+
+
+def _causal_text_tower(model) -> bool:
+    """CLIP's own text tower (open_clip.CLIP): causal attention, pooled at the
+    end-of-text token. Other towers (Hugging Face encoders, SigLIP's, which pools the
+    last position) see their padding and keep open_clip's own forward."""
+    import open_clip
+
+    return (
+        isinstance(model, open_clip.CLIP)
+        and getattr(model, "attn_mask", None) is not None
+        and model.text_pool_type in ("argmax", "eos")
+    )
+
+
+def _encode_text_unpadded(model, tokens):
+    """open_clip.CLIP.encode_text over the batch's longest text only, not the whole
+    context (77 tokens, most of them padding for a search query): attention is causal
+    and pooling reads the end-of-text token, so positions after the longest text change
+    no output, and a 6-token query costs a tenth of the work (bench/http_search.py's
+    breakdown; tests/embeddings/test_encoders.py compares both forwards)."""
+    import torch
+    from open_clip.transformer import text_global_pool
+
+    width = max(1, int((tokens != 0).sum(dim=1).max()))  # 0 pads the tokenizer's rows
+    tokens = tokens[:, :width]
+    cast_dtype = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast_dtype)
+    x = x + model.positional_embedding[:width].to(cast_dtype)
+    x = model.transformer(x, attn_mask=model.attn_mask[:width, :width])
+    x = model.ln_final(x)
+
+    x = text_global_pool(
+        x,
+        tokens,
+        model.text_pool_type,
+        eos_token_id=getattr(model, "text_eos_id", None),
+    )
+    if model.text_projection is not None:
+        if isinstance(model.text_projection, torch.nn.Linear):
+            x = model.text_projection(x)
+        else:
+            x = x @ model.text_projection
+    return x
 
 
 def from_space(space: EmbeddingSpace) -> OpenClipEncoder:

@@ -107,6 +107,28 @@ def test_tiny_test_clip_is_deterministic_and_shares_one_space(settings):
     assert first.encode_texts(["삼각형"], query=True).shape == (1, 64)
 
 
+def test_clip_text_skips_padding_with_the_same_vectors(settings):
+    """CLIP's causal text tower runs over the batch's longest text only, not its whole
+    context of padding: the vectors are open_clip's own forward's, texts of different
+    lengths in one batch included."""
+    import torch
+
+    settings.EMBEDDINGS_ALLOW_TEST_MODELS = True
+    encoder = build_encoder(space(
+        backend="open_clip", model_name="portal-test-tiny-clip", modality="both",
+        dimension=64, test_only=True,
+    ))  # fmt: skip
+    texts = ["삼각형", "a right triangle with its hypotenuse", "원의 넓이를 구하시오"]
+    tokens = encoder._tokenizer(texts)
+    assert int((tokens != 0).sum(dim=1).max()) < tokens.shape[1]  # there is padding
+    with torch.inference_mode():
+        padded = encoder._model.encode_text(tokens).numpy()
+    unpadded = encoder.encode_texts(texts, query=True)
+    assert np.allclose(unpadded, padded, atol=1e-5)
+    alone = encoder.encode_texts(texts[:1], query=True)
+    assert np.allclose(alone, padded[:1], atol=1e-5)
+
+
 def test_transformers_image_backend_loads_a_local_model_directory(tmp_path):
     # A tiny randomly initialised DINOv2 written to disk stands in for downloaded weights;
     # it exercises the real loading path (config, processor, weights from a directory).

