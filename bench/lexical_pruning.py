@@ -35,7 +35,7 @@ os.environ.setdefault("EMBEDDED_DB_NAME", "portal_bench_search")
 os.environ.setdefault("DEBUG", "0")
 os.environ["EMBEDDINGS_ALLOW_TEST_MODELS"] = "1"
 
-SETTINGS = (2000, 4000, 8000, 16000)
+SETTINGS = (2000, 4000, 8000)
 EXHAUSTIVE = 10**9
 WINDOW = 100
 

@@ -249,17 +249,20 @@ def _exact(alias: str) -> str:
         )"""
 
 
-# BM25's top `window` visible documents from the head of each term's postings (its
-# best by impact, the query's `budget` shared by its terms), with exact scores, and provably the exhaustive ranking up
-# to ties with the last hit: MaxScore over two blocks a term, head and tail.
+# BM25's top `window` visible documents from the head of each term's postings (its best
+# by impact; the query's `budget` shared by its terms), with exact scores, and provably
+# the exhaustive ranking up to ties with the last hit (for impacts written with today's
+# mean length): MaxScore over blocks of each term's postings, head, middle and tail.
 # - `lists`: each term's head. A cut list's tail (`tails`) holds no posting weighing
 #   more than its head's last: that weight times IDF is the tail's `ceiling`.
 # - `theta`: the window-th best exact score of the best visible head documents
 #   (`seeds`, `seeded`); the window's last scores at least that.
 # - Tails whose ceilings, smallest first, add up to at most theta are `lazy`: a document
 #   in no head and no other tail scores at most their sum, so it cannot reach the
-#   window. The other tails (`essential`) are read whole.
-# - `docs`: every document read, its exact score so far and the most the lazy tails
+#   window. The other tails (`essential`) are read whole. A lazy tail's next three
+#   heads' worth (`middles`) is read too, for the documents already found: exact where
+#   it holds them, and past it a ceiling (`floors`) far below the head's.
+# - `docs`: every document read, its exact score so far and the most the lazy terms
 #   could add (`unseen`). The visible ones that could score most are scored exactly
 #   (`best`); the window-th best score known (`bar`) then leaves few others that could
 #   still reach the window (`candidates`), scored exactly too.
@@ -298,7 +301,25 @@ _PRUNED_LEXICAL_SQL = f"""
                sum(x.ceiling) OVER (ORDER BY x.ceiling, x.term) AS running
         FROM tails x
     ), lazy AS MATERIALIZED (
-        SELECT r.term, r.ceiling FROM ranked r, theta WHERE r.running <= theta.value
+        SELECT r.term, r.idf FROM ranked r, theta WHERE r.running <= theta.value
+    ), middles AS MATERIALIZED (
+        -- A lazy tail's next postings, three heads long: exact for the documents they
+        -- hold, and a far lower ceiling (their last's weight) for the rest.
+        SELECT z.term, z.idf, p.item_id, p.tf, p.length, p.impact
+        FROM lazy z CROSS JOIN LATERAL (
+            SELECT t.item_id, t.tf, t.length, t.impact FROM embeddings_searchterm t
+            WHERE t.term = z.term
+            ORDER BY t.impact DESC
+            OFFSET (SELECT size FROM head) LIMIT 3 * (SELECT size FROM head)
+        ) AS p
+    ), floors AS MATERIALIZED (
+        -- What a lazy term can still add to a document in neither its head nor its
+        -- middle: the middle's last weight, nothing once the middle ends the list.
+        SELECT z.term,
+               CASE WHEN count(m.item_id) >= 3 * (SELECT size FROM head)
+                    THEN z.idf * min(m.impact) ELSE 0 END AS ceiling
+        FROM lazy z LEFT JOIN middles m ON m.term = z.term
+        GROUP BY z.term, z.idf
     ), essential AS MATERIALIZED (
         SELECT r.term, r.idf FROM ranked r, theta WHERE r.running > theta.value
     ), read AS MATERIALIZED (
@@ -307,12 +328,19 @@ _PRUNED_LEXICAL_SQL = f"""
         UNION ALL
         SELECT e.term, e.idf, t.item_id, t.tf, t.length
         FROM essential e JOIN embeddings_searchterm t ON t.term = e.term
+    ), found AS MATERIALIZED (
+        -- Everything read for the documents read, middles included (a document only
+        -- a middle holds scores at most the lazy ceilings' sum: never the window).
+        SELECT * FROM read
+        UNION ALL
+        SELECT m.term, m.idf, m.item_id, m.tf, m.length FROM middles m
+        WHERE m.item_id IN (SELECT item_id FROM read)
     ), docs AS MATERIALIZED (
-        SELECT r.item_id, sum(r.idf * {_bm25("r.tf", "r.length")}) AS score,
-               (SELECT coalesce(sum(ceiling), 0) FROM lazy)
+        SELECT f.item_id, sum(f.idf * {_bm25("f.tf", "f.length")}) AS score,
+               (SELECT coalesce(sum(ceiling), 0) FROM floors)
                - sum(coalesce(z.ceiling, 0)) AS unseen
-        FROM read r LEFT JOIN lazy z ON z.term = r.term
-        GROUP BY r.item_id
+        FROM found f LEFT JOIN floors z ON z.term = f.term
+        GROUP BY f.item_id
     ), best AS MATERIALIZED (
         SELECT d.item_id, {_exact("d")} AS score
         FROM (SELECT * FROM docs ORDER BY score + unseen DESC, item_id) AS d

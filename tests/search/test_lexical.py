@@ -159,20 +159,22 @@ def _plan(query) -> str:
 
 
 def test_scoring_reads_postings_best_first_from_a_covering_index(docs):
-    """BM25 reads a query term's postings with their tf and document length from one
-    narrow index, best first (no sort): not from the wide document rows (text,
-    tsvector)."""
-    for constraint in ("", "'머그컵'"):
-        query = branches.lexical_query(
-            scoring_text=analyse_query("머그컵 상자").scoring_text,
-            constraint=constraint, items=visible_items(None, Filters()), window=10,
-        )  # fmt: skip
-        assert query is not None
-        plan = _plan(query)
-        # Index-only where the visibility map allows (a test's fresh rows may not be
-        # all-visible yet, and the planner then reads them through the same index).
-        assert "Scan using search_term_impacts" in plan, plan
-        assert "Sort Key: t.impact" not in plan, plan
+    """The pruned branch reads a query term's postings best first from the impact
+    index (no sort of the postings): the head of a common term's list is what it
+    reads, not the whole list. (Constraint queries score every posting anyway; their
+    plan is the planner's choice.)"""
+    for n in range(3):
+        docs(f"머그컵 {n}", "머그컵 상자 " * (n + 1))
+    query = branches.lexical_query(
+        scoring_text=analyse_query("머그컵 상자").scoring_text,
+        constraint="", items=visible_items(None, Filters()), window=10,
+    )  # fmt: skip
+    assert query is not None
+    plan = _plan(query)
+    # Index-only where the visibility map allows (a test's fresh rows may not be
+    # all-visible yet, and the planner then reads them through the same index).
+    assert "Scan using search_term_impacts" in plan, plan
+    assert "Sort Key: t.impact" not in plan, plan
 
 
 def _ranked(
@@ -299,3 +301,40 @@ def test_document_frequencies_follow_every_write(docs):
         for sql in postings_sql(where="TRUE"):
             cursor.execute(sql)
     assert stats() == _document_frequencies() and stats()["프린터"] == 2
+
+
+WORDS = ("apple", "river", "stone", "cloud", "paper", "light")
+
+
+@pytest.fixture
+def zipf_corpus(docs):
+    """60 English documents: six words at falling rates (the first in nearly all, the
+    last in a few), each 1-5 times, lengths varied by filler; the word "common" in
+    all, for the exhaustive path's constraint. Postings rewritten at once (one mean)."""
+    import random
+
+    rng = random.Random(20261204)
+    for n in range(60):
+        words = ["common"]
+        for rank, word in enumerate(WORDS):
+            if rng.random() < 0.95 / (rank + 1):
+                words += [word] * rng.randint(1, 5)
+        words += ["filler"] * rng.randint(0, 40)
+        rng.shuffle(words)
+        docs(f"doc {n}", " ".join(words), Language.ENGLISH)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in postings_sql(where="TRUE"):
+            cursor.execute(sql)
+    forget_stats()
+
+
+@pytest.mark.parametrize("budget", [3, 8, 20])
+def test_pruned_rankings_equal_exhaustive_ones_on_skewed_postings(zipf_corpus, budget):
+    """Heads, middles and tails of every length the budget makes, over queries of one
+    to four words: the window and its scores are exhaustive BM25's."""
+    queries = ["apple river", "apple stone cloud", "river paper light apple",
+               "stone light", "apple", "cloud paper river"]  # fmt: skip
+    for text in queries:
+        for window in (3, 7):
+            exhaustive = _ranked(text, window=window, constraint="'common'")
+            _same_ranking(_ranked(text, window=window, budget=budget), exhaustive)
