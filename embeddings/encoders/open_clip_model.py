@@ -74,6 +74,7 @@ class OpenClipEncoder(Encoder):
             ) from exc
         model.eval()
         self._model = model
+        self._unpadded = _causal_text_tower(model)
         self._preprocess = preprocess
         self._torch = torch
         # Both towers project into the shared space, whose size the vision tower reports.
@@ -104,7 +105,7 @@ class OpenClipEncoder(Encoder):
             return np.zeros((0, self.dimension), dtype=np.float32)
         tokens = self._tokenizer(list(texts))
         with self._torch.inference_mode():
-            if _causal_text_tower(self._model):
+            if self._unpadded:
                 features = _encode_text_unpadded(self._model, tokens)
             else:
                 features = self._model.encode_text(tokens)
@@ -140,7 +141,6 @@ def _encode_text_unpadded(model, tokens):
     x = x + model.positional_embedding[:width].to(cast_dtype)
     x = model.transformer(x, attn_mask=model.attn_mask[:width, :width])
     x = model.ln_final(x)
-
     x = text_global_pool(
         x,
         tokens,
